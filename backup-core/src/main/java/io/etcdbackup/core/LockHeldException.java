@@ -1,0 +1,10 @@
+package io.etcdbackup.core;
+
+/** Another backup of the same cluster holds the lock (exit code 6). */
+public class LockHeldException extends EtcdBackupException {
+  private static final long serialVersionUID = 1L;
+
+  public LockHeldException(String message) {
+    super(message);
+  }
+}

@@ -1,0 +1,13 @@
+package io.etcdbackup.core;
+
+/**
+ * Refused for safety: a non-empty target without {@code --force}, too little disk space
+ * (exit code 8). Nothing was changed.
+ */
+public class RefusedException extends EtcdBackupException {
+  private static final long serialVersionUID = 1L;
+
+  public RefusedException(String message) {
+    super(message);
+  }
+}
