@@ -184,8 +184,9 @@ public final class TestPki {
       writePem(certFile, cert);
       switch (format) {
         case PKCS8_EC, PKCS8_RSA -> writePem(keyFile, new JcaPKCS8Generator(kp.getPrivate(), null).generate());
-        // JcaPEMWriter writes a bare RSA key as PKCS#1 and a bare EC key as SEC1.
-        case PKCS1_RSA, SEC1_EC -> writePem(keyFile, kp.getPrivate());
+        // JcaPEMWriter writes a bare RSA key as PKCS#1, as kubeadm does.
+        case PKCS1_RSA -> writePem(keyFile, kp.getPrivate());
+        case SEC1_EC -> writePem(keyFile, sec1(kp));
       }
       return new CertFiles(certFile, keyFile);
     } catch (GeneralSecurityException | IOException e) {
@@ -223,6 +224,22 @@ public final class TestPki {
     } catch (org.bouncycastle.operator.OperatorCreationException e) {
       throw new GeneralSecurityException(e);
     }
+  }
+
+  /**
+   * SEC1 {@code EC PRIVATE KEY} with the curve and public key, as {@code openssl ecparam -genkey}
+   * writes it (JcaPEMWriter would omit the curve, which no tool can read back).
+   */
+  private static org.bouncycastle.util.io.pem.PemObject sec1(KeyPair kp) throws IOException {
+    org.bouncycastle.asn1.pkcs.PrivateKeyInfo info =
+        org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(kp.getPrivate().getEncoded());
+    org.bouncycastle.asn1.sec.ECPrivateKey inner =
+        org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+    org.bouncycastle.asn1.x509.SubjectPublicKeyInfo spki =
+        org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(kp.getPublic().getEncoded());
+    org.bouncycastle.asn1.sec.ECPrivateKey full = new org.bouncycastle.asn1.sec.ECPrivateKey(256, inner.getKey(),
+        spki.getPublicKeyData(), info.getPrivateKeyAlgorithm().getParameters());
+    return new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", full.getEncoded());
   }
 
   private static BigInteger serial() {

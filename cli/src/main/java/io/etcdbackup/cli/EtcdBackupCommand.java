@@ -1,0 +1,29 @@
+package io.etcdbackup.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "etcd-backup", mixinStandardHelpOptions = true, versionProvider = EtcdBackupCommand.Version.class,
+    description = "Verified etcd backups to object storage, and native restore of member data directories.",
+    subcommands = {HealthCommand.class, MembersCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage, 3 degraded, 4 unavailable, 5 integrity, 6 locked, "
+        + "7 not found, 8 refused (docs/exit-codes.md)."})
+final class EtcdBackupCommand implements Runnable {
+  @Mixin GlobalOptions global;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = EtcdBackupCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"etcd-backup " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

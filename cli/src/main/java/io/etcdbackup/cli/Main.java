@@ -1,0 +1,56 @@
+package io.etcdbackup.cli;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import picocli.CommandLine;
+
+/** The {@code etcd-backup} command line. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    configureLogging(GlobalOptions.debug(args));
+    System.exit(newCommandLine(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true))
+        .execute(args));
+  }
+
+  /** The command line, wired as {@link #main} runs it: for tests, with their own environment and streams. */
+  static CommandLine newCommandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
+    ErrorHandler errors = new ErrorHandler();
+    CommandLine cl = new CommandLine(new EtcdBackupCommand());
+    cl.setDefaultValueProvider(new EnvDefaults(env));
+    cl.setExecutionExceptionHandler(errors);
+    cl.setExitCodeExceptionMapper(errors);
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setOut(out);
+    cl.setErr(err);
+    return cl;
+  }
+
+  /**
+   * slf4j-simple reads its settings once, when the first logger is made: set them before anything
+   * logs. Our own state changes at info, libraries at warn; {@code --debug} shows everything.
+   */
+  private static void configureLogging(boolean debug) {
+    setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+    setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+    setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSX");
+    setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+    setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+    setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", debug ? "debug" : "warn");
+    setIfAbsent("org.slf4j.simpleLogger.log.io.etcdbackup", debug ? "debug" : "info");
+    // jetcd logs every retry it gives up on at warn; we report the failure ourselves, in one line.
+    setIfAbsent("org.slf4j.simpleLogger.log.io.etcd.jetcd", debug ? "debug" : "error");
+    // gRPC and netty log through java.util.logging; keep them quiet unless debugging.
+    java.util.logging.Logger.getLogger("").setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
+    for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
+      h.setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
+    }
+  }
+
+  private static void setIfAbsent(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+}

@@ -1,0 +1,6 @@
+package io.etcdbackup.cli;
+
+/** How a command prints its result. */
+enum OutputFormat {
+  table, json
+}
