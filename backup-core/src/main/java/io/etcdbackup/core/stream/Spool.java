@@ -1,0 +1,195 @@
+package io.etcdbackup.core.stream;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A temporary file written by one producer and read, while it grows, by followers. This is how the
+ * backup keeps etcd's snapshot stream flowing at disk speed while slower stages (compression,
+ * encryption, upload) trail behind it without holding the stream back (a slow reader makes the
+ * member's database grow: etcd issues #8009, #18509), and without holding data in memory.
+ *
+ * <p>The producer {@linkplain #writer() writes} and closes (complete) or {@linkplain #fail fails};
+ * a follower sees every byte in order, then end of stream once complete, or the producer's failure.
+ * {@link #close()} deletes the file.
+ */
+public final class Spool implements Closeable {
+  private final Path path;
+  private final FileChannel channel;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition grown = lock.newCondition();
+  private long written;
+  private boolean complete;
+  private Throwable failure;
+  private boolean closed;
+
+  private Spool(Path path) throws IOException {
+    this.path = path;
+    this.channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+  }
+
+  /** A new empty spool file in {@code dir} (created if missing). */
+  public static Spool create(Path dir, String prefix) throws IOException {
+    Files.createDirectories(dir);
+    return new Spool(Files.createTempFile(dir, prefix, ".spool"));
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  /** Bytes written so far. */
+  public long size() {
+    lock.lock();
+    try {
+      return written;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The producer's side; closing it marks the spool complete. Use it from one thread. */
+  public OutputStream writer() {
+    return new OutputStream() {
+      private boolean done;
+
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        if (done) {
+          throw new IOException("spool writer closed");
+        }
+        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+        long pos = written;
+        while (buf.hasRemaining()) {
+          pos += channel.write(buf, pos);
+        }
+        lock.lock();
+        try {
+          written = pos;
+          grown.signalAll();
+        } finally {
+          lock.unlock();
+        }
+      }
+
+      @Override
+      public void close() {
+        if (!done) {
+          done = true;
+          lock.lock();
+          try {
+            complete = true;
+            grown.signalAll();
+          } finally {
+            lock.unlock();
+          }
+        }
+      }
+    };
+  }
+
+  /** Marks the spool failed: every follower's next read throws an IOException with this cause. */
+  public void fail(Throwable cause) {
+    lock.lock();
+    try {
+      if (failure == null) {
+        failure = cause;
+      }
+      grown.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A reader from the start of the file that waits for the producer. */
+  public InputStream follow() {
+    return new InputStream() {
+      private long pos;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+          return 0;
+        }
+        long available = awaitBeyond(pos);
+        if (available < 0) {
+          return -1;
+        }
+        int want = (int) Math.min(len, available - pos);
+        int n = channel.read(ByteBuffer.wrap(b, off, want), pos);
+        if (n < 0) {
+          throw new IOException("spool " + path + " is shorter than its writer said");
+        }
+        pos += n;
+        return n;
+      }
+    };
+  }
+
+  /** Waits until more than {@code pos} bytes exist (returns the count) or the end (returns -1). */
+  private long awaitBeyond(long pos) throws IOException {
+    lock.lock();
+    try {
+      while (true) {
+        if (failure != null) {
+          throw new IOException("the snapshot stream failed: " + failure.getMessage(), failure);
+        }
+        if (closed) {
+          throw new IOException("spool " + path + " was closed");
+        }
+        if (written > pos) {
+          return written;
+        }
+        if (complete) {
+          return -1;
+        }
+        grown.await(1, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for the snapshot stream");
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Closes the file and deletes it; followers still reading fail. */
+  @Override
+  public void close() throws IOException {
+    lock.lock();
+    try {
+      closed = true;
+      grown.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    try {
+      channel.close();
+    } finally {
+      Files.deleteIfExists(path);
+    }
+  }
+}
