@@ -303,7 +303,7 @@ public final class ClusterInspector {
   }
 
   static EndpointStatus toStatus(StatusResponse s) {
-    return new EndpointStatus(s.getHeader().getMemberId(), s.getVersion(), s.getDbSize(), s.getDbSizeInUse(),
+    return new EndpointStatus(s.getHeader().getClusterId(), s.getHeader().getMemberId(), s.getVersion(), s.getDbSize(), s.getDbSizeInUse(),
         s.getLeader(), s.isLearner(), s.getRaftTerm(), s.getRaftIndex(), s.getRaftAppliedIndex(),
         s.getHeader().getRevision(), s.getErrorList());
   }

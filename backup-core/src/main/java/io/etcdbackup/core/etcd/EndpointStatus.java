@@ -4,6 +4,7 @@ import java.util.List;
 
 /** What {@code etcdctl endpoint status} reports for one endpoint. */
 public record EndpointStatus(
+    long clusterId,
     long memberId,
     String version,
     long dbSize,

@@ -1,0 +1,202 @@
+package io.etcdbackup.core.backup;
+
+import io.etcdbackup.core.EtcdBackupException;
+import io.etcdbackup.core.IntegrityException;
+import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.snapshot.SnapshotInspector;
+import io.etcdbackup.core.snapshot.SnapshotStatus;
+import io.etcdbackup.core.store.BackupRepository;
+import io.etcdbackup.core.store.Manifest;
+import io.etcdbackup.core.stream.AgeDecryption;
+import io.etcdbackup.core.stream.Compression;
+import io.etcdbackup.core.stream.Sha256InputStream;
+import io.etcdbackup.core.stream.Sha256OutputStream;
+import java.io.Closeable;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Downloads a backup and checks everything the manifest promises, in one pass: the stored bytes'
+ * SHA-256 and size, decryption, decompression, the raw db's SHA-256, then the bbolt structure and
+ * the status figures (hash, revision, key count, size). The raw db is left in a file for the
+ * caller (restore) or deleted (verify). Every failure names the backup and the check.
+ */
+public final class BackupFetcher {
+  private static final Logger LOG = LoggerFactory.getLogger(BackupFetcher.class);
+
+  private final BackupRepository repository;
+
+  public BackupFetcher(BackupRepository repository) {
+    this.repository = repository;
+  }
+
+  /** A fetched, fully checked raw db; closing it deletes the file. */
+  public record Fetched(Manifest manifest, Path rawDb, SnapshotStatus status, List<String> checks) implements Closeable {
+    @Override
+    public void close() throws IOException {
+      Files.deleteIfExists(rawDb);
+    }
+  }
+
+  /**
+   * Fetches {@code m} into a new file in {@code spoolDir}.
+   *
+   * @throws IntegrityException naming the backup and the failed check
+   * @throws InvalidInputException if the backup is encrypted and no identity is given
+   */
+  public Fetched fetch(Manifest m, Optional<AgeDecryption> decryption, Path spoolDir) throws IOException {
+    String what = "backup " + m.id() + " of " + m.clusterName();
+    if (m.transforms().encrypted() && decryption.isEmpty()) {
+      throw new InvalidInputException(what + " is age-encrypted (recipients " + m.transforms().recipientFingerprints()
+          + "): give the key with --identity-file FILE");
+    }
+    Files.createDirectories(spoolDir);
+    Path raw = Files.createTempFile(spoolDir, "etcd-backup-fetch-", ".db");
+    boolean ok = false;
+    try {
+      download(m, decryption, raw, what);
+      SnapshotStatus status = SnapshotInspector.status(raw);
+      compare(what, "crc hash", m.crcHash(), status.hash());
+      compare(what, "revision", m.revision(), status.revision());
+      compare(what, "total keys", m.keyCount(), status.totalKey());
+      compare(what, "total size", m.dbSize(), status.totalSize());
+      List<String> checks = new ArrayList<>(List.of("stored sha256 and size", m.transforms().encrypted() ? "age decryption" : null,
+          "decompression (" + m.transforms().compression() + ")", "raw sha256", "bbolt structure",
+          "status figures (hash, revision, total keys, total size)"));
+      checks.removeIf(java.util.Objects::isNull);
+      LOG.info("backup fetched and verified cluster={} id={} rev={}", m.clusterName(), m.id(), m.revision());
+      ok = true;
+      return new Fetched(m, raw, status, checks);
+    } catch (IntegrityException e) {
+      throw e;
+    } catch (EtcdBackupException e) {
+      throw e;
+    } catch (IOException e) {
+      if (e.getCause() instanceof IntegrityException ie) {
+        throw ie;
+      }
+      throw e;
+    } finally {
+      if (!ok) {
+        Files.deleteIfExists(raw);
+      }
+    }
+  }
+
+  private void download(Manifest m, Optional<AgeDecryption> decryption, Path raw, String what) throws IOException {
+    Compression compression = Compression.forReading(Compression.Algorithm.parse(m.transforms().compression()));
+    try (InputStream fromStore = new StoreReads(repository.openObject(m), repository.store().location() + "/" + m.objectKey())) {
+      Sha256InputStream stored = new Sha256InputStream(fromStore);
+      Sha256OutputStream rawHash;
+      try (OutputStream file = Files.newOutputStream(raw, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        rawHash = new Sha256OutputStream(file);
+        try {
+          InputStream decrypted = decryption.isPresent() && m.transforms().encrypted()
+              ? decryption.get().decrypt(stored, what) : stored;
+          try (InputStream plain = compression.decompress(decrypted)) {
+            plain.transferTo(rawHash);
+          }
+        } catch (StoreReadFailed e) {
+          throw e.getCause();
+        } catch (IOException | RuntimeException e) {
+          // A damaged object usually breaks decryption or decompression first; the stored hash
+          // names the real cause, so read the rest and compare it before blaming the decoder.
+          drain(stored);
+          checkStored(m, what, stored);
+          if (e instanceof IntegrityException ie) {
+            throw ie;
+          }
+          throw new IntegrityException(what + ": " + decodeStep(m) + " failed: " + e.getMessage(), e);
+        }
+        drain(stored);
+      }
+      checkStored(m, what, stored);
+      String rawSha = rawHash.sha256Hex();
+      if (!rawSha.equals(m.sha256Raw())) {
+        throw new IntegrityException(what + ": the restored db's sha256 is " + rawSha + ", the manifest says "
+            + m.sha256Raw());
+      }
+    }
+  }
+
+  private static void checkStored(Manifest m, String what, Sha256InputStream stored) {
+    String sha = stored.sha256Hex();
+    if (stored.count() != m.storedSize()) {
+      throw new IntegrityException(what + ": the stored object is " + stored.count() + " bytes, the manifest says "
+          + m.storedSize() + " (truncated or replaced)");
+    }
+    if (!sha.equals(m.sha256Stored())) {
+      throw new IntegrityException(what + ": the stored object's sha256 is " + sha + ", the manifest says "
+          + m.sha256Stored() + " (the object was modified)");
+    }
+  }
+
+  private static String decodeStep(Manifest m) {
+    return m.transforms().encrypted() ? "decryption or decompression" : "decompression";
+  }
+
+  private static void drain(InputStream in) throws IOException {
+    try {
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (StoreReadFailed e) {
+      throw e.getCause();
+    }
+  }
+
+  private static void compare(String what, String figure, long expected, long actual) {
+    if (expected != actual) {
+      throw new IntegrityException(what + ": " + figure + " of the db is " + actual + ", the manifest says " + expected);
+    }
+  }
+
+  /** Tags read errors of the store, so a network failure is not mistaken for corrupt data. */
+  private static final class StoreReads extends FilterInputStream {
+    private final String where;
+
+    StoreReads(InputStream in, String where) {
+      super(in);
+      this.where = where;
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return super.read();
+      } catch (IOException e) {
+        throw new StoreReadFailed(where, e);
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return super.read(b, off, len);
+      } catch (IOException e) {
+        throw new StoreReadFailed(where, e);
+      }
+    }
+  }
+
+  private static final class StoreReadFailed extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    StoreReadFailed(String where, IOException cause) {
+      super("cannot read " + where + ": " + cause.getMessage(), cause);
+    }
+
+    @Override
+    public synchronized IOException getCause() {
+      return new IOException(getMessage(), super.getCause());
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package io.etcdbackup.core.backup;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+
+/**
+ * Where snapshots come from: one member's {@code Maintenance.Snapshot} stream, the bbolt image
+ * followed by its 32-byte SHA-256, written to {@code sink} as it arrives.
+ */
+public interface SnapshotSource {
+
+  /**
+   * Streams a snapshot of the member at {@code endpoint} into {@code sink}; returns once the member
+   * has sent everything. Does not close {@code sink}. Any failure (the member dying, a stall, a
+   * write error) throws, and nothing is written to {@code sink} after this method returns.
+   */
+  void stream(URI endpoint, OutputStream sink) throws IOException;
+}

@@ -1,0 +1,183 @@
+package io.etcdbackup.core.store;
+
+import io.etcdbackup.core.EtcdBackupException;
+import io.etcdbackup.core.IntegrityException;
+import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.NotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Backups in a {@link BackupStore}, in the v1 layout: series (one per cluster name), manifests,
+ * selection, commit, and the clean-up of leftovers (data without a manifest). A backup without a
+ * manifest does not exist for any reader.
+ */
+public final class BackupRepository {
+  private static final Logger LOG = LoggerFactory.getLogger(BackupRepository.class);
+
+  /** Newest first: by start time, then revision, then id (ties are rare: two runs in one second). */
+  public static final Comparator<Manifest> NEWEST_FIRST = Comparator.comparing(Manifest::startedAt)
+      .thenComparingLong(Manifest::revision).thenComparing(Manifest::id).reversed();
+
+  private final BackupStore store;
+
+  public BackupRepository(BackupStore store) {
+    this.store = store;
+  }
+
+  public BackupStore store() {
+    return store;
+  }
+
+  /** Every cluster name that has at least one committed backup. */
+  public List<String> series() {
+    TreeSet<String> names = new TreeSet<>();
+    for (StoredObject o : objects(Layout.ROOT)) {
+      Layout.parse(o.key()).filter(p -> p.name().equals(Layout.MANIFEST)).ifPresent(p -> names.add(p.cluster()));
+    }
+    return List.copyOf(names);
+  }
+
+  /**
+   * The series to read: the one asked for; else the only one in the store; else an error that lists
+   * them (a store shared by several clusters needs {@code --cluster-name}).
+   */
+  public String resolveSeries(Optional<String> requested) {
+    if (requested.isPresent()) {
+      return Layout.checkClusterName(requested.get());
+    }
+    List<String> names = series();
+    if (names.isEmpty()) {
+      throw new NotFoundException("no backups in " + store.location());
+    }
+    if (names.size() > 1) {
+      throw new InvalidInputException(store.location() + " holds backups of several clusters (" + String.join(", ", names)
+          + "): choose one with --cluster-name");
+    }
+    return names.get(0);
+  }
+
+  /** Committed backups of {@code cluster}, newest first. Unreadable manifests are skipped with a warning. */
+  public List<Manifest> list(String cluster) {
+    List<Manifest> out = new ArrayList<>();
+    for (StoredObject o : objects(Layout.seriesPrefix(cluster))) {
+      Optional<Layout.Parsed> p = Layout.parse(o.key());
+      if (p.isEmpty() || !p.get().name().equals(Layout.MANIFEST)) {
+        continue;
+      }
+      try {
+        out.add(readManifest(o.key()));
+      } catch (IntegrityException e) {
+        LOG.warn("skipping backup store={} key={}: {}", store.location(), o.key(), e.getMessage());
+      }
+    }
+    out.sort(NEWEST_FIRST);
+    return out;
+  }
+
+  /** The backup {@code selector} names; {@link NotFoundException} if there is none. */
+  public Manifest find(String cluster, BackupSelector selector) {
+    if (selector instanceof BackupSelector.ById byId) {
+      BackupId.parse(byId.id());
+      String key = Layout.manifestKey(cluster, byId.id());
+      try {
+        if (store.stat(key).isEmpty()) {
+          throw new NotFoundException("no backup " + byId.id() + " of cluster " + cluster + " in " + store.location());
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return readManifest(key);
+    }
+    List<Manifest> all = list(cluster);
+    Optional<Manifest> hit;
+    if (selector instanceof BackupSelector.AsOf a) {
+      hit = all.stream().filter(m -> !m.startedAt().isAfter(a.time())).findFirst();
+    } else if (selector instanceof BackupSelector.AtOrBelowRevision r) {
+      hit = all.stream().filter(m -> m.revision() <= r.revision())
+          .max(Comparator.comparingLong(Manifest::revision).thenComparing(Manifest::startedAt));
+    } else {
+      hit = all.stream().findFirst();
+    }
+    return hit.orElseThrow(() -> new NotFoundException("no backup of cluster " + cluster + " in " + store.location()
+        + (selector instanceof BackupSelector.Latest ? "" : " matches " + selector)
+        + (all.isEmpty() ? "" : " (oldest: " + all.get(all.size() - 1).id() + " at revision "
+            + all.get(all.size() - 1).revision() + ")")));
+  }
+
+  /** Writes the manifest: the commit point of a backup. */
+  public void commit(Manifest m) throws IOException {
+    byte[] json = ManifestCodec.toJson(m);
+    try (ObjectUpload up = store.create(m.manifestKey())) {
+      try (OutputStream out = up.stream()) {
+        out.write(json);
+      }
+      up.commit();
+    }
+  }
+
+  public InputStream openObject(Manifest m) throws IOException {
+    return store.open(m.objectKey());
+  }
+
+  /** A backup directory with data but no manifest: an interrupted run. */
+  public record Leftover(String cluster, String id, List<StoredObject> objects, Instant newest) {}
+
+  /** Leftovers of {@code cluster} whose newest object is older than {@code grace} at {@code now}. */
+  public List<Leftover> leftovers(String cluster, Duration grace, Instant now) {
+    Map<String, List<StoredObject>> byId = new TreeMap<>();
+    for (StoredObject o : objects(Layout.seriesPrefix(cluster))) {
+      Layout.parse(o.key()).ifPresent(p -> byId.computeIfAbsent(p.id(), k -> new ArrayList<>()).add(o));
+    }
+    List<Leftover> out = new ArrayList<>();
+    for (Map.Entry<String, List<StoredObject>> e : byId.entrySet()) {
+      List<StoredObject> objects = e.getValue();
+      if (objects.stream().anyMatch(o -> o.key().endsWith("/" + Layout.MANIFEST))) {
+        continue;
+      }
+      Instant newest = objects.stream().map(StoredObject::lastModified).max(Comparator.naturalOrder()).orElseThrow();
+      if (newest.plus(grace).isBefore(now)) {
+        out.add(new Leftover(cluster, e.getKey(), List.copyOf(objects), newest));
+      }
+    }
+    return out;
+  }
+
+  /** Deletes a leftover's objects. */
+  public void delete(Leftover l) throws IOException {
+    for (StoredObject o : l.objects()) {
+      store.delete(o.key());
+    }
+    LOG.info("removed leftover cluster={} id={} objects={} store={}", l.cluster(), l.id(), l.objects().size(),
+        store.location());
+  }
+
+  private Manifest readManifest(String key) {
+    try (InputStream in = store.open(key)) {
+      return ManifestCodec.fromJson(in.readAllBytes(), store.location() + "/" + key);
+    } catch (IOException e) {
+      throw new EtcdBackupException("cannot read " + store.location() + "/" + key + ": " + e.getMessage(), e);
+    }
+  }
+
+  private List<StoredObject> objects(String prefix) {
+    try {
+      return store.list(prefix);
+    } catch (IOException e) {
+      throw new EtcdBackupException("cannot list " + store.location() + "/" + prefix + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package io.etcdbackup.core.store;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.etcdbackup.core.IntegrityException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/** manifest.json to and from {@link Manifest}. Unknown fields are ignored, so newer writers stay readable. */
+public final class ManifestCodec {
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .changeDefaultPropertyInclusion(v -> v.withValueInclusion(JsonInclude.Include.NON_NULL))
+      .build();
+
+  private ManifestCodec() {}
+
+  public static byte[] toJson(Manifest m) {
+    return JSON.writeValueAsBytes(m);
+  }
+
+  /** Parses a manifest; {@link IntegrityException} naming {@code where} if it is not one. */
+  public static Manifest fromJson(byte[] json, String where) {
+    Manifest m;
+    try {
+      m = JSON.readValue(json, Manifest.class);
+    } catch (JacksonException e) {
+      throw new IntegrityException(where + " is not a valid manifest: " + e.getOriginalMessage());
+    }
+    if (m.formatVersion() != Manifest.FORMAT_VERSION) {
+      throw new IntegrityException(where + " has formatVersion " + m.formatVersion()
+          + "; this etcd-backup reads version " + Manifest.FORMAT_VERSION + ": upgrade etcd-backup");
+    }
+    return m;
+  }
+}
