@@ -268,8 +268,9 @@ public abstract class BackupStoreContract {
     assertThat(store.list("a/1/")).isEmpty();
   }
 
+  /** More than one page of S3's ListObjectsV2; providers may override it to add their own checks. */
   @Test
-  void listReturnsMoreThanAThousandObjects() throws Exception {
+  protected void listReturnsMoreThanAThousandObjects() throws Exception {
     int count = 1005;
     runConcurrently(8, IntStream.range(0, count).<Callable<Void>>mapToObj(i -> () -> {
       write(String.format("many/%04d", i), data(i % 7, i));

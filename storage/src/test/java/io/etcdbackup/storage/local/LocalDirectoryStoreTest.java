@@ -7,6 +7,8 @@ import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.store.BackupStore;
 import io.etcdbackup.core.store.ObjectUpload;
 import io.etcdbackup.storage.BackupStoreContract;
+import io.etcdbackup.storage.BackupStores;
+import io.etcdbackup.storage.StoreOptions;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -113,6 +115,17 @@ class LocalDirectoryStoreTest extends BackupStoreContract {
         .isInstanceOf(IOException.class)
         .hasMessageContaining(store.location())
         .hasMessageContaining("file/child");
+  }
+
+  @Test
+  void locationIsAFileUriThatOpensTheSameStore() throws IOException {
+    assertThat(store.location()).startsWith("file:///").doesNotEndWith("/");
+    write("k", data(3, 8));
+
+    try (BackupStore again = BackupStores.open(store.location(), StoreOptions.defaults())) {
+      assertThat(again.location()).isEqualTo(store.location());
+      assertThat(again.stat("k")).isPresent();
+    }
   }
 
   @Test
