@@ -15,11 +15,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -125,6 +126,8 @@ final class S3Upload implements ObjectUpload {
     buffers.release();
     current = null;
     log.info("store={} key={} committed size={} parts={}", store.location(), key, size, partCount);
+    // Neither PutObject nor CompleteMultipartUpload returns the server's time, and a HeadObject
+    // would cost a request and s3:GetObject: the local clock at commit it is (stat has the server's).
     return new StoredObject(key, size, Instant.now());
   }
 
@@ -218,11 +221,15 @@ final class S3Upload implements ObjectUpload {
     }
     int n = UPLOADS.incrementAndGet();
     AtomicInteger threads = new AtomicInteger();
-    executor = Executors.newFixedThreadPool(maxInFlight, r -> {
-      Thread t = new Thread(r, "s3-upload-" + n + "-part-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(maxInFlight, maxInFlight, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "s3-upload-" + n + "-part-" + threads.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    // An upload its caller forgot to commit or close must not pin threads for the life of the JVM.
+    pool.allowCoreThreadTimeOut(true);
+    executor = pool;
     log.debug("store={} key={} multipart upload started uploadId={}", store.location(), key, uploadId);
   }
 
