@@ -1,0 +1,288 @@
+package io.etcdbackup.storage.local;
+
+import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.NotFoundException;
+import io.etcdbackup.core.store.BackupStore;
+import io.etcdbackup.core.store.ObjectUpload;
+import io.etcdbackup.core.store.StoredObject;
+import io.etcdbackup.storage.ObjectKeys;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Objects as files under a root directory, key {@code a/b/c} at {@code root/a/b/c}.
+ *
+ * <p>An upload writes {@code .<name>.tmp-<random>} beside its target; commit fsyncs it, renames it
+ * into place (atomic on POSIX file systems, replacing an older object whole) and fsyncs the
+ * directory so that the rename survives a crash. Files whose name starts with {@code .} are never
+ * objects ({@link ObjectKeys} forbids such segments), so {@link #list} skips temporary files.
+ *
+ * <p>Directories are created on demand (each fsynced into its parent) and removed again when a
+ * delete or abort leaves them empty. A key cannot be both an object and the parent of another
+ * ({@code a} and {@code a/b}), unlike on S3.
+ */
+public final class LocalDirectoryStore implements BackupStore {
+  private static final Logger log = LoggerFactory.getLogger(LocalDirectoryStore.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  /** A concurrent delete may remove an empty directory between its creation and our use of it. */
+  private static final int CREATE_ATTEMPTS = 5;
+
+  /** Opens an upload's temporary file; tests pass one that injects write failures. */
+  @FunctionalInterface
+  interface TempFileOpener {
+    TempFileOpener DEFAULT = path -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+
+    FileChannel open(Path tempFile) throws IOException;
+  }
+
+  private final Path root;
+  private final String location;
+  private final TempFileOpener opener;
+
+  LocalDirectoryStore(Path root, TempFileOpener opener) throws IOException {
+    this.root = root.toAbsolutePath().normalize();
+    this.opener = opener;
+    String uri = this.root.toUri().toString();
+    this.location = uri.endsWith("/") && uri.length() > "file:///".length() ? uri.substring(0, uri.length() - 1) : uri;
+    if (Files.exists(this.root) && !Files.isDirectory(this.root)) {
+      throw new InvalidInputException("backup store " + location + " is not a directory");
+    }
+    Files.createDirectories(this.root);
+  }
+
+  /** A store rooted at {@code root}, which is created if missing. */
+  public static LocalDirectoryStore open(Path root) throws IOException {
+    LocalDirectoryStore store = new LocalDirectoryStore(root, TempFileOpener.DEFAULT);
+    log.debug("store={} opened", store.location);
+    return store;
+  }
+
+  /** {@code file:///absolute/path}, without a trailing slash. */
+  @Override
+  public String location() {
+    return location;
+  }
+
+  Path root() {
+    return root;
+  }
+
+  @Override
+  public ObjectUpload create(String key) throws IOException {
+    Path target = resolve(key);
+    Path dir = target.getParent();
+    for (int attempt = 1; ; attempt++) {
+      Path temp = dir.resolve("." + target.getFileName() + ".tmp-" + randomHex());
+      try {
+        ensureDirectory(dir);
+        FileChannel channel = opener.open(temp);
+        log.debug("store={} key={} upload started temp={}", location, key, temp.getFileName());
+        return new LocalUpload(this, key, target, temp, channel);
+      } catch (NoSuchFileException e) {
+        if (attempt == CREATE_ATTEMPTS) {
+          throw new IOException(describe(key) + ": cannot create temporary file " + temp + ": " + e.getMessage(), e);
+        }
+        // A delete pruned the directory after we created it: create it again.
+      } catch (IOException e) {
+        throw new IOException(describe(key) + ": cannot create temporary file " + temp + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public InputStream open(String key) throws IOException {
+    Path path = resolve(key);
+    try {
+      if (!Files.readAttributes(path, BasicFileAttributes.class).isRegularFile()) {
+        throw notFound(key);
+      }
+      return Files.newInputStream(path);
+    } catch (NoSuchFileException e) {
+      throw notFound(key);
+    } catch (IOException e) {
+      throw new IOException(describe(key) + ": cannot open: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<StoredObject> stat(String key) throws IOException {
+    Path path = resolve(key);
+    try {
+      BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
+      return attrs.isRegularFile()
+          ? Optional.of(new StoredObject(key, attrs.size(), attrs.lastModifiedTime().toInstant()))
+          : Optional.empty();
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new IOException(describe(key) + ": cannot stat: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<StoredObject> list(String prefix) throws IOException {
+    ObjectKeys.checkPrefix(location, prefix);
+    // Walk only the directory the prefix's complete segments name; filter the rest by string.
+    String dirPart = prefix.substring(0, prefix.lastIndexOf('/') + 1);
+    Path start = dirPart.isEmpty() ? root : root.resolve(dirPart);
+    List<StoredObject> found = new ArrayList<>();
+    if (!Files.isDirectory(start)) {
+      return found;
+    }
+    try {
+      Files.walkFileTree(start, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+          if (dir.equals(start)) {
+            return FileVisitResult.CONTINUE;
+          }
+          String rel = key(dir) + "/";
+          boolean mayMatch = rel.startsWith(prefix) || prefix.startsWith(rel);
+          return mayMatch && !isHidden(dir) ? FileVisitResult.CONTINUE : FileVisitResult.SKIP_SUBTREE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+          if (attrs.isRegularFile() && !isHidden(file)) {
+            String key = key(file);
+            if (key.startsWith(prefix)) {
+              found.add(new StoredObject(key, attrs.size(), attrs.lastModifiedTime().toInstant()));
+            }
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+          if (e instanceof NoSuchFileException) {
+            return FileVisitResult.CONTINUE; // deleted while we walked: not listed, which is right
+          }
+          throw e;
+        }
+      });
+    } catch (IOException e) {
+      throw new IOException(location + ": cannot list prefix '" + prefix + "': " + e.getMessage(), e);
+    }
+    return found;
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    Path path = resolve(key);
+    try {
+      if (Files.isDirectory(path)) {
+        return; // a directory is not an object: there is nothing under this key
+      }
+      if (Files.deleteIfExists(path)) {
+        fsyncDirectory(path.getParent());
+        log.info("store={} key={} deleted", location, key);
+        pruneEmptyDirectories(path.getParent());
+      }
+    } catch (IOException e) {
+      throw new IOException(describe(key) + ": cannot delete: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    // Nothing held open: every upload and stream owns its own file handle.
+  }
+
+  @Override
+  public String toString() {
+    return "LocalDirectoryStore[" + location + "]";
+  }
+
+  String describe(String key) {
+    return location + "/" + key;
+  }
+
+  private NotFoundException notFound(String key) {
+    return new NotFoundException("no object " + describe(key) + " (key '" + key + "')");
+  }
+
+  private Path resolve(String key) {
+    ObjectKeys.check(location, key);
+    Path path = root.resolve(key).normalize();
+    if (!path.startsWith(root) || path.equals(root)) {
+      // ObjectKeys already rules this out; kept because escaping the root would be a security bug.
+      throw new InvalidInputException("object key '" + key + "' in " + location + " leaves the store");
+    }
+    return path;
+  }
+
+  private String key(Path path) {
+    return root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
+  }
+
+  private static boolean isHidden(Path path) {
+    return path.getFileName().toString().startsWith(".");
+  }
+
+  /** Creates {@code dir} and missing parents, fsyncing each new entry into its parent. */
+  private void ensureDirectory(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    if (!dir.startsWith(root) || dir.equals(root)) {
+      Files.createDirectories(dir); // the root itself vanished: recreate it
+      return;
+    }
+    ensureDirectory(dir.getParent());
+    try {
+      Files.createDirectory(dir);
+    } catch (FileAlreadyExistsException e) {
+      if (Files.isDirectory(dir)) {
+        return; // a concurrent upload created it
+      }
+      throw new IOException(location + ": cannot create directory " + dir + ": an object has its name", e);
+    }
+    fsyncDirectory(dir.getParent());
+  }
+
+  /** Removes {@code dir} and its parents below the root while they are empty. */
+  void pruneEmptyDirectories(Path dir) {
+    for (Path d = dir; d != null && d.startsWith(root) && !d.equals(root); d = d.getParent()) {
+      try {
+        Files.delete(d);
+      } catch (DirectoryNotEmptyException e) {
+        return;
+      } catch (NoSuchFileException e) {
+        // already gone: carry on with the parent
+      } catch (IOException e) {
+        log.debug("store={} cannot remove empty directory {}: {}", location, d, e.toString());
+        return;
+      }
+    }
+  }
+
+  /** Makes a new, renamed or deleted entry of {@code dir} durable (POSIX: fsync the directory). */
+  static void fsyncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  private static String randomHex() {
+    byte[] b = new byte[8];
+    RANDOM.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+}

@@ -1,0 +1,149 @@
+package io.etcdbackup.storage.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.store.BackupStore;
+import io.etcdbackup.core.store.ObjectUpload;
+import io.etcdbackup.storage.BackupStoreContract;
+import io.etcdbackup.storage.BackupStores;
+import io.etcdbackup.storage.StoreOptions;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalDirectoryStoreTest extends BackupStoreContract {
+
+  @TempDir
+  Path tempDir;
+
+  private Path root;
+
+  @Override
+  protected BackupStore newStore() throws IOException {
+    root = tempDir.resolve("store-" + UUID.randomUUID());
+    return LocalDirectoryStore.open(root);
+  }
+
+  @Override
+  protected int partSize() {
+    // Not a storage unit here; large enough to cross the upload's 256 KiB write buffer several times.
+    return 1024 * 1024 + 17;
+  }
+
+  @Override
+  protected BackupStore newStoreFailingMidUpload() throws IOException {
+    return new LocalDirectoryStore(tempDir.resolve("faulty-" + UUID.randomUUID()),
+        path -> new FailingFileChannel(
+            FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), partSize()));
+  }
+
+  @Override
+  protected void assertNoPartialUploads(BackupStore store) throws IOException {
+    Path storeRoot = ((LocalDirectoryStore) store).root();
+    try (Stream<Path> files = Files.walk(storeRoot)) {
+      assertThat(files.filter(p -> p.getFileName().toString().startsWith(".")).toList())
+          .as("temporary files under %s", storeRoot).isEmpty();
+    }
+  }
+
+  @Test
+  void objectsArePlainFilesUnderTheRoot() throws IOException {
+    byte[] data = data(5000, 1);
+    write("v1/cluster/id/snapshot.db", data);
+
+    assertThat(Files.readAllBytes(root.resolve("v1/cluster/id/snapshot.db"))).isEqualTo(data);
+  }
+
+  @Test
+  void anUploadWritesAHiddenTemporaryFileBesideItsTarget() throws IOException {
+    try (ObjectUpload upload = store.create("dir/obj")) {
+      upload.stream().write(data(600_000, 2)); // more than the write buffer, so bytes reach the file
+      try (Stream<Path> files = Files.list(root.resolve("dir"))) {
+        List<String> names = files.map(p -> p.getFileName().toString()).toList();
+        assertThat(names).singleElement().asString().startsWith(".obj.tmp-");
+      }
+      assertThat(store.list("")).isEmpty();
+      upload.commit();
+    }
+    try (Stream<Path> files = Files.list(root.resolve("dir"))) {
+      assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("obj");
+    }
+  }
+
+  @Test
+  void listSkipsForeignHiddenFiles() throws IOException {
+    write("x/a", data(1, 3));
+    Files.writeString(root.resolve("x/.DS_Store"), "junk");
+    Files.writeString(root.resolve(".other.tmp-123"), "junk");
+
+    assertThat(store.list("")).extracting(o -> o.key()).containsExactly("x/a");
+  }
+
+  @Test
+  void deleteAndAbortRemoveDirectoriesTheyLeaveEmpty() throws IOException {
+    write("v1/c/backup-1/manifest.json", data(10, 4));
+    write("v1/c/backup-2/manifest.json", data(10, 5));
+    ObjectUpload aborted = store.create("v1/c/backup-3/snapshot.db");
+    aborted.stream().write(data(10, 6));
+    aborted.abort();
+
+    store.delete("v1/c/backup-1/manifest.json");
+
+    assertThat(root.resolve("v1/c/backup-1")).doesNotExist();
+    assertThat(root.resolve("v1/c/backup-3")).doesNotExist();
+    assertThat(root.resolve("v1/c/backup-2/manifest.json")).exists();
+
+    store.delete("v1/c/backup-2/manifest.json");
+    assertThat(root.resolve("v1")).doesNotExist();
+    assertThat(root).isDirectory();
+  }
+
+  @Test
+  void aKeyBelowAnObjectFailsWithItsName() throws IOException {
+    write("file", data(1, 7));
+
+    assertThatThrownBy(() -> store.create("file/child"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining(store.location())
+        .hasMessageContaining("file/child");
+  }
+
+  @Test
+  void locationIsAFileUriThatOpensTheSameStore() throws IOException {
+    assertThat(store.location()).startsWith("file:///").doesNotEndWith("/");
+    write("k", data(3, 8));
+
+    try (BackupStore again = BackupStores.open(store.location(), StoreOptions.defaults())) {
+      assertThat(again.location()).isEqualTo(store.location());
+      assertThat(again.stat("k")).isPresent();
+    }
+  }
+
+  @Test
+  void aRootThatIsAFileIsRefused() throws IOException {
+    Path file = Files.writeString(tempDir.resolve("not-a-dir"), "x");
+
+    assertThatThrownBy(() -> LocalDirectoryStore.open(file))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("not-a-dir")
+        .hasMessageContaining("not a directory");
+  }
+
+  @Test
+  void aMissingRootIsCreated() throws IOException {
+    Path missing = tempDir.resolve("a/b/c");
+    try (BackupStore s = LocalDirectoryStore.open(missing)) {
+      assertThat(missing).isDirectory();
+      assertThat(s.list("")).isEmpty();
+    }
+  }
+}
