@@ -8,7 +8,8 @@ import java.nio.file.Path;
 
 /**
  * Run by SnapshotStatusIT in a child JVM with a small heap: checks a db, computes its status and
- * HashKV, and prints them with the peak heap and the peak RSS ({@code VmHWM}).
+ * HashKV, copies it with the streaming writer and takes the copy's status, and prints them with
+ * the peak heap and the peak RSS ({@code VmHWM}).
  */
 public final class BoundedMemoryMain {
   private BoundedMemoryMain() {}
@@ -17,6 +18,7 @@ public final class BoundedMemoryMain {
     Path db = Path.of(args[0]);
     SnapshotStatus s = SnapshotInspector.status(db);
     HashKvResult h = OfflineHashKv.compute(db, 0);
+    SnapshotStatus copy = SnapshotInspector.status(RealEtcd.rewrite(db, Path.of(args[1])));
     long peakHeap = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       if (pool.getType() == MemoryType.HEAP) {
@@ -26,6 +28,7 @@ public final class BoundedMemoryMain {
     String rss = Files.readAllLines(Path.of("/proc/self/status")).stream()
         .filter(l -> l.startsWith("VmHWM:")).findFirst().orElse("VmHWM: ?").replaceAll("\\s+", " ");
     System.out.println("status " + s.hash() + " " + s.revision() + " " + s.totalKey() + " " + s.totalSize());
+    System.out.println("copy " + copy.hash() + " " + copy.revision() + " " + copy.totalKey());
     System.out.println("hashkv " + h.hash() + " " + h.compactRevision() + " " + h.currentRevision());
     System.out.println("peakHeapBytes " + peakHeap);
     System.out.println(rss);

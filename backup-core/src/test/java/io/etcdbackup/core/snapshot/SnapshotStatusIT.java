@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * {@link SnapshotInspector#status} equals etcd's own {@code snapshot status} on snapshots saved by
  * {@code etcdctl snapshot save} of etcd 3.4.23 and 3.5.30: a tiny one, one after a history of
- * updates, deletes, a lease and a compaction, and one of about 200 MB, whose status and HashKV are
- * also computed in a JVM with a 32 MB heap.
+ * updates, deletes, a lease and a compaction, and one of about 200 MB, which is also checked,
+ * hashed and copied with the streaming writer in a JVM with a 32 MB heap.
  */
 @ExtendWith(EtcdClusterExtension.class)
 class SnapshotStatusIT {
@@ -85,11 +85,13 @@ class SnapshotStatusIT {
   private static void assertStatusInSmallHeap(Path db, SnapshotStatus expected) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Exec.Result r = Exec.run(List.of(java, "-Xmx32m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-        BoundedMemoryMain.class.getName(), db.toString()), db.getParent(), Duration.ofSeconds(120));
+        BoundedMemoryMain.class.getName(), db.toString(), db.resolveSibling("copy.db").toString()), db.getParent(),
+        Duration.ofSeconds(120));
     String out = r.stdoutOrThrow();
     System.out.println("[SnapshotStatusIT] " + db.getFileName() + " (" + Files.size(db) + " bytes) in -Xmx32m: "
         + out.replace('\n', ';'));
     assertThat(out).contains("status " + expected.hash() + " " + expected.revision() + " " + expected.totalKey()
         + " " + expected.totalSize());
+    assertThat(out).contains("copy " + expected.hash() + " " + expected.revision() + " " + expected.totalKey());
   }
 }
