@@ -19,8 +19,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link OfflineHashKv} on a snapshot equals the live member's {@code HashKV} at the same
- * revisions, on etcd 3.4.23 and 3.5.30: current, one below, just after a compaction, at the
- * compaction revision itself, and after every key was deleted and compacted away.
+ * revisions, on etcd 3.4.23 and 3.5.30: before any compaction, then current, one below, just
+ * after a compaction, at the compaction revision itself, and after every key was deleted and
+ * compacted away.
  */
 @ExtendWith(EtcdClusterExtension.class)
 class OfflineHashKvIT {
@@ -31,6 +32,12 @@ class OfflineHashKvIT {
   void offlineHashKvEqualsTheMembers(EtcdVersion version) throws Exception {
     HashKvRules rules = HashKvRules.forEtcdVersion(version.version());
     try (EtcdCluster c = EtcdCluster.builder().version(version).members(1).start()) {
+      RealEtcd.put(c.client().getKVClient(), "/first", "1");
+      RealEtcd.put(c.client().getKVClient(), "/first", "2");
+      Path fresh = RealEtcd.save(c, dir.resolve("fresh.db"));
+      assertSameAsMember(c, fresh, 0, rules, -1);
+      assertSameAsMember(c, fresh, 2, rules, -1);
+
       RealEtcd.Marks marks = RealEtcd.writeHistory(c.client());
       long compactAt = marks.compactRevision();
       long current = marks.current();
