@@ -1,0 +1,206 @@
+package io.etcdbackup.core.bbolt;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes a fresh bbolt file from sorted streams: top-level buckets in ascending name order, each
+ * with its entries in ascending key order. Trees are built bottom-up as entries arrive (see
+ * {@code TreeBuilder}), so memory does not grow with the number of keys.
+ *
+ * <p>The layout follows ETCD-FORMATS.md §2.6, which real bbolt and etcd accept: pages allocated
+ * front to back from page 2, small buckets inline, no unreachable pages, no synced freelist
+ * ({@code meta.freelist = 0xFFFFFFFFFFFFFFFF}, as etcd on Linux writes it, bbolt rebuilds the
+ * freelist by a scan), and both meta pages written last, so an unfinished file has no valid
+ * meta and cannot be opened. Not thread-safe.
+ */
+public final class BboltWriter implements Closeable {
+  static final int MAX_KEY_SIZE = 32768;
+  /** Keeps any node below the 1 GiB a reader agrees to hold; etcd values are a few MiB at most. */
+  static final int MAX_VALUE_SIZE = (1 << 30) - (1 << 17);
+  private static final int MIN_PAGE_SIZE = 1024;
+  private static final int MAX_PAGE_SIZE = 1 << 20;
+
+  private final Path path;
+  private final FileChannel channel;
+  private final int pageSize;
+  private final PageSink sink;
+  private final List<Node.Element> buckets = new ArrayList<>();
+  private StreamingBucket current;
+  private byte[] lastName;
+  private boolean finished;
+  private boolean failed;
+
+  private BboltWriter(Path path, FileChannel channel, int pageSize) {
+    this.path = path;
+    this.channel = channel;
+    this.pageSize = pageSize;
+    this.sink = new PageSink(channel, pageSize);
+  }
+
+  /**
+   * Creates (or truncates) {@code file}. {@code pageSize} is a power of two from 1024 to 1 MiB;
+   * etcd uses the OS page size (4096 on x86-64), and a later etcd keeps the file's own size.
+   */
+  public static BboltWriter create(Path file, int pageSize) throws IOException {
+    if (pageSize < MIN_PAGE_SIZE || pageSize > MAX_PAGE_SIZE || Integer.bitCount(pageSize) != 1) {
+      throw new IllegalArgumentException("pageSize (" + pageSize + ") must be a power of two from "
+          + MIN_PAGE_SIZE + " to " + MAX_PAGE_SIZE);
+    }
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        StandardOpenOption.WRITE);
+    return new BboltWriter(file, ch, pageSize);
+  }
+
+  /**
+   * Starts the next top-level bucket, finishing the previous one. Names must be non-empty, at
+   * most 32768 bytes and strictly ascending (unsigned bytes).
+   */
+  public BucketWriter bucket(byte[] name) throws IOException {
+    ensureWritable();
+    checkKey(name, "bucket name");
+    if (lastName != null && Keys.compare(name, lastName) <= 0) {
+      throw new IllegalArgumentException("bucket " + Keys.name(name) + " does not come after "
+          + Keys.name(lastName) + ": top-level bucket names must be strictly ascending");
+    }
+    finishBucket();
+    lastName = name.clone();
+    current = new StreamingBucket(lastName);
+    return current;
+  }
+
+  /**
+   * Finishes the last bucket, writes the root bucket and both meta pages, truncates the file to
+   * {@code pgid * pageSize} and fsyncs it (not its directory: the caller renames and syncs that).
+   */
+  public void finish() throws IOException {
+    ensureWritable();
+    boolean ok = false;
+    try {
+      finishBucket();
+      TreeBuilder root = new TreeBuilder(sink, pageSize);
+      for (Node.Element b : buckets) {
+        root.add(Page.BUCKET_LEAF, b.key(), b.value());
+      }
+      long rootPgid = root.finish();
+      sink.flush();
+      long pgid = sink.nextPgid();
+      // bbolt's own init() gives meta page i txid i; the page with the higher txid (1) is active,
+      // and etcd's first commit (txid 2) then overwrites page 0, never the active meta.
+      for (int i = 0; i < 2; i++) {
+        byte[] meta = new byte[pageSize];
+        Meta.write(meta, i, pageSize, rootPgid, Meta.NO_FREELIST, pgid, i);
+        sink.writeAt(meta, (long) i * pageSize);
+      }
+      channel.truncate(pgid * pageSize);
+      channel.force(true);
+      finished = true;
+      ok = true;
+    } finally {
+      failed = !ok;
+    }
+  }
+
+  /** Closes the file; a file closed before {@link #finish()} has no valid meta page. */
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+
+  private void finishBucket() throws IOException {
+    if (current != null) {
+      StreamingBucket b = current;
+      current = null;
+      buckets.add(new Node.Element(Page.BUCKET_LEAF, b.name, b.finish(), 0));
+    }
+  }
+
+  private void ensureWritable() {
+    if (finished) {
+      throw new IllegalStateException(path + ": writer already finished");
+    }
+    if (failed) {
+      throw new IllegalStateException(path + ": writer failed earlier");
+    }
+    if (!channel.isOpen()) {
+      throw new IllegalStateException(path + ": writer is closed");
+    }
+  }
+
+  private static void checkKey(byte[] key, String what) {
+    if (key == null || key.length == 0 || key.length > MAX_KEY_SIZE) {
+      throw new IllegalArgumentException(what + " of " + (key == null ? "null" : key.length + " bytes")
+          + " must have 1 to " + MAX_KEY_SIZE + " bytes");
+    }
+  }
+
+  /**
+   * One bucket: entries are held while the bucket could still be inline (bbolt
+   * {@code bucket.inlineable}: {@code 16 + sum(16 + |k| + |v|) <= pageSize / 4}), and streamed into a
+   * tree once it cannot.
+   */
+  private final class StreamingBucket implements BucketWriter {
+    private final byte[] name;
+    private Node pending = new Node(true);
+    private TreeBuilder tree;
+    private byte[] lastKey;
+
+    StreamingBucket(byte[] name) {
+      this.name = name;
+    }
+
+    @Override
+    public void put(byte[] key, byte[] value) throws IOException {
+      if (current != this) {
+        throw new IllegalStateException("bucket " + Keys.name(name) + " is finished");
+      }
+      ensureWritable();
+      checkKey(key, "key");
+      if (value == null || value.length > MAX_VALUE_SIZE) {
+        throw new IllegalArgumentException("value of " + (value == null ? "null" : value.length + " bytes")
+            + " for key " + Keys.hex(key) + " must have at most " + MAX_VALUE_SIZE + " bytes");
+      }
+      if (lastKey != null && Keys.compare(key, lastKey) <= 0) {
+        throw new IllegalArgumentException("key " + Keys.hex(key) + " does not come after " + Keys.hex(lastKey)
+            + " in bucket " + Keys.name(name) + ": keys must be strictly ascending");
+      }
+      lastKey = key;
+      boolean ok = false;
+      try {
+        if (tree != null) {
+          tree.add(0, key, value);
+        } else {
+          pending.add(new Node.Element(0, key, value, 0));
+          if (pending.size() > pageSize / 4) {
+            tree = new TreeBuilder(sink, pageSize);
+            for (Node.Element e : pending.elements()) {
+              tree.add(0, e.key(), e.value());
+            }
+            pending = null;
+          }
+        }
+        ok = true;
+      } finally {
+        failed |= !ok;
+      }
+    }
+
+    /** The bucket's value in its parent: a header {root, 0}, or {0, 0} and the leaf image when inline. */
+    byte[] finish() throws IOException {
+      byte[] value;
+      if (tree == null) {
+        value = new byte[BucketRef.HEADER_SIZE + (int) pending.size()];
+        pending.encode(value, BucketRef.HEADER_SIZE, 0, 0);
+      } else {
+        value = new byte[BucketRef.HEADER_SIZE];
+        Le.put64(value, 0, tree.finish());
+      }
+      return value;
+    }
+  }
+}
