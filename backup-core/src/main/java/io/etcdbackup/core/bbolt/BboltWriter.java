@@ -68,7 +68,13 @@ public final class BboltWriter implements Closeable {
       throw new IllegalArgumentException("bucket " + Keys.name(name) + " does not come after "
           + Keys.name(lastName) + ": top-level bucket names must be strictly ascending");
     }
-    finishBucket();
+    boolean ok = false;
+    try {
+      finishBucket();
+      ok = true;
+    } finally {
+      failed |= !ok;
+    }
     lastName = name.clone();
     current = new StreamingBucket(lastName);
     return current;

@@ -25,7 +25,8 @@ import java.util.zip.CRC32C;
  * revision never lies below its compaction; 3.4.32+ and 3.5.14+ apply the same raise on restart).
  *
  * <p>Memory: without a compaction one pass and nothing held; with one, a first pass builds the
- * Keep index (one fingerprint and revision per user key) and a second one hashes.
+ * Keep index (one fingerprint and revision per user key) and a second one hashes. The file is not
+ * checked as a whole (what is read is validated): run {@link SnapshotInspector#status} first.
  */
 public final class OfflineHashKv {
   private static final byte[] KEY_BUCKET_NAME = EtcdSchema.KEY;
