@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * &lt;data-dir&gt;/member/snap/0000000000000001-&lt;N %016x&gt;.snap   0600, byte-identical to etcdutl's
  * &lt;wal-dir&gt;/0000000000000000-0000000000000000.wal     0600, byte-identical to etcdutl's up to its zero tail
  * </pre>
- * Directories are 0700. N is the number of members.
+ * Directories are 0700. N is the number of members. etcd writes the {@code .snap} with mode
+ * 0666 minus umask; 0600 here is stricter, and etcd only ever reads it as the owner.
  *
  * <h2>Atomicity and safety</h2>
  * The writer never deletes or overwrites data it did not create. The data dir must not exist, or
@@ -75,7 +76,8 @@ public final class DataDirWriter {
    * Writes {@code <parentDir>/<name>.etcd} for every member of {@code template}'s
    * {@code --initial-cluster}, all of one cluster: same cluster id, each member its own id, WAL
    * and {@code .snap}; the db is rewritten once and copied. {@code template}'s name, data and WAL
-   * dirs are not used. Either every member is written or none is.
+   * dirs are not used ({@link RestoreConfig.Builder#buildClusterTemplate()} makes one from the
+   * cluster flags alone). Either every member is written or none is.
    *
    * @return the members in id order
    */

@@ -136,6 +136,19 @@ public record RestoreConfig(
     public Builder markCompacted(boolean v) { this.markCompacted = v; return this; }
     public Builder preallocateWal(boolean v) { this.preallocateWal = v; return this; }
 
+    /**
+     * A config for {@link DataDirWriter#writeCluster}: the cluster flags set here, with
+     * {@code --name} and {@code --initial-advertise-peer-urls} taken from the member with the
+     * smallest id, since every member is written anyway.
+     */
+    public RestoreConfig buildClusterTemplate() {
+      String cluster = initialCluster != null ? initialCluster : name + "=" + DEFAULT_PEER_URL;
+      PlannedMember first = ClusterPlan.parse(cluster, initialClusterToken).members().get(0);
+      return new Builder().name(first.name()).initialCluster(cluster).initialClusterToken(initialClusterToken)
+          .initialAdvertisePeerUrls(first.peerUrlsFlag()).skipHashCheck(skipHashCheck).bumpRevision(bumpRevision)
+          .markCompacted(markCompacted).preallocateWal(preallocateWal).build();
+    }
+
     public RestoreConfig build() {
       String cluster = initialCluster != null ? initialCluster : name + "=" + DEFAULT_PEER_URL;
       Path data = dataDir != null ? dataDir : defaultDataDir(name);

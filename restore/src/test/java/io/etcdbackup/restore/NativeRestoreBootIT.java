@@ -77,8 +77,7 @@ class NativeRestoreBootIT {
     String cluster = "m1=http://127.0.0.1:" + ports[0] + ",m2=http://127.0.0.1:" + ports[1]
         + ",m3=http://127.0.0.1:" + ports[2];
     List<RestoredMember> members = DataDirWriter.writeCluster(snapshot.rawDb(), dir, RestoreConfig.builder()
-        .name("m1").initialCluster(cluster).initialAdvertisePeerUrls("http://127.0.0.1:" + ports[0])
-        .initialClusterToken(TOKEN).build());
+        .initialCluster(cluster).initialClusterToken(TOKEN).buildClusterTemplate());
 
     try (RestoredEtcd etcd = RestoredEtcd.start(version, members, dir, EtcdCluster.ROOT_USER, ROOT_PASSWORD)) {
       assertServesTheSource(etcd, members);

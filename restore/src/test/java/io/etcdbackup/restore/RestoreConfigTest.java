@@ -93,6 +93,18 @@ class RestoreConfigTest {
   }
 
   @Test
+  void clusterTemplateNeedsOnlyTheClusterFlags() {
+    RestoreConfig t = RestoreConfig.builder().initialCluster("b=http://10.1.1.2:2380,a=http://10.1.1.1:2380")
+        .initialClusterToken("t").bumpRevision(7).markCompacted(true).buildClusterTemplate();
+
+    PlannedMember first = t.plan().members().get(0);
+    assertThat(t.name()).isEqualTo(first.name());
+    assertThat(t.initialAdvertisePeerUrls()).isEqualTo(first.peerUrlsFlag());
+    assertThat(t.bumpRevision()).isEqualTo(7);
+    assertThat(t.initialClusterToken()).isEqualTo("t");
+  }
+
+  @Test
   void aNameThatCannotFormTheDefaultDataDirIsRefused() {
     assertThatThrownBy(() -> RestoreConfig.builder().name("a\0b").initialCluster("a\0b=http://localhost:2380").build())
         .isInstanceOf(InvalidInputException.class)
