@@ -1,0 +1,250 @@
+package io.etcdbackup.restore;
+
+import io.etcdbackup.core.IntegrityException;
+import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.bbolt.BboltCheck;
+import io.etcdbackup.core.bbolt.BboltReader;
+import io.etcdbackup.core.bbolt.BboltWriter;
+import io.etcdbackup.core.bbolt.BucketWriter;
+import io.etcdbackup.core.bbolt.KeyValueVisitor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Rewrites a verified etcd backend db into a fresh bbolt file for the restored cluster, with the
+ * changes {@code etcdutl snapshot restore} 3.5.30 makes ({@code etcdutl/snapshot/v3_snapshot.go}):
+ *
+ * <ul>
+ *   <li>{@code members} and {@code members_removed} are emptied ({@code TrimMembershipFromBackend}),
+ *       then {@code members} holds the new members ({@code <hex id>} → member JSON, written by
+ *       {@code RaftCluster.AddMember} in {@code saveWALAndSnap});
+ *   <li>buckets {@code members}, {@code members_removed} and {@code cluster} are created if missing
+ *       ({@code mustCreateBackendBuckets});
+ *   <li>{@code meta/consistent_index = N} and {@code meta/term = 1}, u64 big-endian
+ *       ({@code updateCIndex} → {@code cindex.UnsafeUpdateConsistentIndex});
+ *   <li>with {@code --bump-revision B --mark-compacted} (etcdutl only acts when both are given,
+ *       {@code modifyLatestRevision}): {@code key[rev(latest.main + B, 0)] = ""} and
+ *       {@code meta/scheduledCompactRev = rev(latest.main + B, 0)}, where {@code latest} is the
+ *       highest revision in {@code key} (a tombstone counts by its first 17 bytes). The server then
+ *       resumes that compaction at start-up, so every older revision reads as compacted.
+ * </ul>
+ *
+ * <p>Everything else is copied unchanged, including {@code meta/confState} of the old cluster,
+ * compaction marks and {@code cluster/clusterVersion}, as etcdutl leaves them. The copy streams:
+ * buckets in name order, keys in key order, with the few inserted keys merged into each bucket's
+ * sorted stream, so memory does not grow with the db.
+ */
+final class DbRewriter {
+  static final byte[] KEY = ascii("key");
+  static final byte[] META = ascii("meta");
+  static final byte[] MEMBERS = ascii("members");
+  static final byte[] MEMBERS_REMOVED = ascii("members_removed");
+  static final byte[] CLUSTER = ascii("cluster");
+  static final byte[] CONSISTENT_INDEX = ascii("consistent_index");
+  static final byte[] TERM = ascii("term");
+  static final byte[] SCHEDULED_COMPACT_REV = ascii("scheduledCompactRev");
+
+  private DbRewriter() {}
+
+  /**
+   * Writes {@code target} (which must not exist) from {@code source} for {@code plan}, then checks
+   * the written file's bbolt structure.
+   *
+   * @return the highest main revision in the written {@code key} bucket
+   */
+  static long rewrite(Path source, Path target, ClusterPlan plan, long bumpRevision) throws IOException {
+    long revision;
+    try (BboltReader in = BboltReader.open(source)) {
+      requireBucket(in, source, KEY);
+      requireBucket(in, source, META);
+      long latest = latestMainRevision(in, source);
+      Map<ByteArray, Overlay> overlays = overlays(plan, latest, bumpRevision);
+      revision = bumpRevision > 0 ? latest + bumpRevision : latest;
+      try (BboltWriter out = BboltWriter.create(target, in.pageSize())) {
+        for (ByteArray name : bucketNames(in, overlays)) {
+          copyBucket(in, out, name.bytes(), overlays.get(name));
+        }
+        out.finish();
+      }
+    }
+    try (BboltReader written = BboltReader.open(target)) {
+      BboltCheck.check(written);
+    }
+    return revision;
+  }
+
+  private static Map<ByteArray, Overlay> overlays(ClusterPlan plan, long latest, long bumpRevision) {
+    Overlay members = Overlay.replacing();
+    for (PlannedMember m : plan.members()) {
+      members.put(ascii(m.idHex()), MemberJson.member(m));
+    }
+    Overlay meta = Overlay.merging();
+    meta.put(CONSISTENT_INDEX, u64(plan.members().size()));
+    meta.put(TERM, u64(WalFile.TERM));
+    Overlay key = Overlay.merging();
+    if (bumpRevision > 0) {
+      long bumped;
+      try {
+        bumped = Math.addExact(latest, bumpRevision);
+      } catch (ArithmeticException e) {
+        throw new InvalidInputException("--bump-revision (" + bumpRevision + ") added to the snapshot's revision ("
+            + latest + ") overflows a 64-bit revision");
+      }
+      byte[] rev = revision(bumped);
+      key.put(rev, new byte[0]);
+      meta.put(SCHEDULED_COMPACT_REV, rev);
+    }
+    Map<ByteArray, Overlay> m = new TreeMap<>();
+    m.put(new ByteArray(MEMBERS), members);
+    m.put(new ByteArray(MEMBERS_REMOVED), Overlay.replacing());
+    m.put(new ByteArray(CLUSTER), Overlay.merging());
+    m.put(new ByteArray(META), meta);
+    m.put(new ByteArray(KEY), key);
+    return m;
+  }
+
+  private static Iterable<ByteArray> bucketNames(BboltReader in, Map<ByteArray, Overlay> overlays)
+      throws IOException {
+    TreeSet<ByteArray> names = new TreeSet<>(overlays.keySet());
+    for (byte[] name : in.bucketNames()) {
+      names.add(new ByteArray(name));
+    }
+    return names;
+  }
+
+  private static void copyBucket(BboltReader in, BboltWriter out, byte[] name, Overlay overlay) throws IOException {
+    BucketWriter w = out.bucket(name);
+    Iterator<Map.Entry<byte[], byte[]>> inserts = overlay == null
+        ? java.util.Collections.emptyIterator() : overlay.entries.entrySet().iterator();
+    boolean copySource = in.hasBucket(name) && (overlay == null || !overlay.dropSource);
+    MergingVisitor merge = new MergingVisitor(name, w, inserts);
+    if (copySource) {
+      in.forEach(name, merge);
+    }
+    merge.flush();
+  }
+
+  /** Feeds a bucket's sorted source stream to the writer, with sorted inserts merged in (an insert wins over an equal key). */
+  private static final class MergingVisitor implements KeyValueVisitor {
+    private final byte[] bucket;
+    private final BucketWriter w;
+    private final Iterator<Map.Entry<byte[], byte[]>> inserts;
+    private Map.Entry<byte[], byte[]> next;
+
+    MergingVisitor(byte[] bucket, BucketWriter w, Iterator<Map.Entry<byte[], byte[]>> inserts) {
+      this.bucket = bucket;
+      this.w = w;
+      this.inserts = inserts;
+      this.next = inserts.hasNext() ? inserts.next() : null;
+    }
+
+    @Override
+    public void visit(byte[] key, byte[] value) throws IOException {
+      if (value == null) {
+        throw new IntegrityException("bucket " + new String(bucket, StandardCharsets.UTF_8) + " holds a nested bucket "
+            + new String(key, StandardCharsets.UTF_8) + ": an etcd backend has none");
+      }
+      int c = 1;
+      while (next != null && (c = Arrays.compareUnsigned(next.getKey(), key)) < 0) {
+        emitNext();
+      }
+      if (next != null && c == 0) {
+        emitNext();
+        return;
+      }
+      w.put(key, value);
+    }
+
+    void flush() throws IOException {
+      while (next != null) {
+        emitNext();
+      }
+    }
+
+    private void emitNext() throws IOException {
+      w.put(next.getKey(), next.getValue());
+      next = inserts.hasNext() ? inserts.next() : null;
+    }
+  }
+
+  /** The keys a bucket gets, sorted; {@code dropSource} means the source bucket's keys are left out. */
+  private static final class Overlay {
+    final boolean dropSource;
+    final NavigableMap<byte[], byte[]> entries = new TreeMap<>(Arrays::compareUnsigned);
+
+    private Overlay(boolean dropSource) {
+      this.dropSource = dropSource;
+    }
+
+    static Overlay replacing() {
+      return new Overlay(true);
+    }
+
+    static Overlay merging() {
+      return new Overlay(false);
+    }
+
+    void put(byte[] k, byte[] v) {
+      entries.put(k, v);
+    }
+  }
+
+  /** Main revision of the last key of {@code key}, 0 if empty (etcdutl's {@code unsafeGetLatestRevision}). */
+  private static long latestMainRevision(BboltReader in, Path source) throws IOException {
+    byte[] last = in.lastKey(KEY);
+    if (last == null) {
+      return 0;
+    }
+    if (last.length < 17 || last[8] != '_') {
+      throw new IntegrityException(source + ": the last key of bucket key is not an etcd revision ("
+          + java.util.HexFormat.of().formatHex(last) + ")");
+    }
+    return ByteBuffer.wrap(last, 0, 8).getLong();
+  }
+
+  private static void requireBucket(BboltReader in, Path source, byte[] name) throws IOException {
+    if (!in.hasBucket(name)) {
+      throw new IntegrityException(source + " has no bucket " + new String(name, StandardCharsets.US_ASCII)
+          + ": it is not an etcd backend database");
+    }
+  }
+
+  /** etcd's 17-byte revision key: main big-endian, {@code '_'}, sub (0) big-endian ({@code mvcc/revision.go}). */
+  static byte[] revision(long main) {
+    return ByteBuffer.allocate(17).putLong(main).put((byte) '_').putLong(0).array();
+  }
+
+  static byte[] u64(long v) {
+    return ByteBuffer.allocate(8).putLong(v).array();
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** A byte[] ordered as bbolt orders keys (unsigned, shorter prefix first). */
+  record ByteArray(byte[] bytes) implements Comparable<ByteArray> {
+    @Override
+    public int compareTo(ByteArray o) {
+      return Arrays.compareUnsigned(bytes, o.bytes);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ByteArray b && Arrays.equals(bytes, b.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(bytes);
+    }
+  }
+}

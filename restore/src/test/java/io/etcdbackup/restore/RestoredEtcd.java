@@ -1,0 +1,261 @@
+package io.etcdbackup.restore;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.etcd.jetcd.maintenance.StatusResponse;
+import io.etcdbackup.testing.EtcdCluster;
+import io.etcdbackup.testing.EtcdVersion;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * Real etcd processes started on restored data dirs, with exactly the flags {@link
+ * RestoredMember#etcdFlags()} gives plus what a deployment adds (listen/advertise client URLs on a
+ * free loopback port, {@code --listen-peer-urls} = the member's peer URLs, plain http). Auth stays
+ * as the snapshot had it, so clients log in with the credentials given here.
+ */
+final class RestoredEtcd implements AutoCloseable {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  private static final List<RestoredEtcd> LIVE = new CopyOnWriteArrayList<>();
+  /** Logs of the instances closed since the current test began: a failed test prints them. */
+  private static final List<String> CLOSED_LOGS = new CopyOnWriteArrayList<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(RestoredEtcd::close), "restored-etcd-reaper"));
+  }
+
+  /** Prints the logs of every restored etcd a failed test ran: {@code @ExtendWith(RestoredEtcd.Logs.class)}. */
+  static final class Logs implements BeforeEachCallback, TestWatcher {
+    @Override
+    public void beforeEach(ExtensionContext context) {
+      CLOSED_LOGS.clear();
+    }
+
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+      StringBuilder sb = new StringBuilder();
+      LIVE.forEach(e -> sb.append(e.logs()));
+      CLOSED_LOGS.forEach(sb::append);
+      if (sb.length() > 0) {
+        System.err.println("===== restored etcd logs for failed test " + context.getDisplayName() + " =====\n" + sb);
+      }
+    }
+  }
+
+  /** One started member. */
+  record Node(RestoredMember member, int clientPort, Path log, Process process) {
+    String clientUrl() {
+      return "http://127.0.0.1:" + clientPort;
+    }
+
+    String logTail() {
+      try {
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+      } catch (IOException e) {
+        return "(no log: " + e + ")";
+      }
+    }
+  }
+
+  private final EtcdVersion version;
+  private final String user;
+  private final String password;
+  private final List<Node> nodes = new ArrayList<>();
+  private Client client;
+
+  private RestoredEtcd(EtcdVersion version, String user, String password) {
+    this.version = version;
+    this.user = user;
+    this.password = password;
+  }
+
+  /**
+   * Starts every member, waits until each serves and all agree on a leader.
+   *
+   * @param logDir where {@code <name>.log} files go
+   */
+  static RestoredEtcd start(EtcdVersion version, List<RestoredMember> members, Path logDir, String user,
+      String password) {
+    RestoredEtcd e = new RestoredEtcd(version, user, password);
+    LIVE.add(e);
+    try {
+      int[] ports = EtcdCluster.freePorts(members.size());
+      for (int i = 0; i < members.size(); i++) {
+        e.launch(members.get(i), ports[i], logDir.resolve(members.get(i).name() + "-" + version.minor() + ".log"));
+      }
+      e.nodes.forEach(RestoredEtcd::awaitServing);
+      e.awaitLeader();
+      return e;
+    } catch (RuntimeException ex) {
+      e.close();
+      throw ex;
+    }
+  }
+
+  private void launch(RestoredMember m, int clientPort, Path log) {
+    String clientUrl = "http://127.0.0.1:" + clientPort;
+    String peerUrls = m.etcdFlags().get(m.etcdFlags().indexOf("--initial-advertise-peer-urls") + 1);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(version.binary("etcd").toString());
+    cmd.addAll(m.etcdFlags());
+    cmd.addAll(List.of("--listen-peer-urls", peerUrls, "--listen-client-urls", clientUrl,
+        "--advertise-client-urls", clientUrl, "--logger", "zap", "--log-outputs", "stderr",
+        "--heartbeat-interval", "50", "--election-timeout", "500"));
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      nodes.add(new Node(m, clientPort, log, p));
+    } catch (IOException ex) {
+      throw new UncheckedIOException("cannot start " + cmd, ex);
+    }
+  }
+
+  EtcdVersion version() {
+    return version;
+  }
+
+  List<Node> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  String endpoints() {
+    return nodes.stream().map(Node::clientUrl).collect(Collectors.joining(","));
+  }
+
+  /** A client to every member, logged in as the given user. */
+  synchronized Client client() {
+    if (client == null) {
+      client = newClient(user, password, nodes.stream().map(Node::clientUrl).toArray(String[]::new));
+    }
+    return client;
+  }
+
+  /** A new client (the caller closes it); {@code user} null for none. */
+  Client newClient(String asUser, String asPassword, String... endpoints) {
+    ClientBuilder b = Client.builder().endpoints(endpoints).connectTimeout(Duration.ofSeconds(5));
+    if (asUser != null) {
+      b.user(bytes(asUser)).password(bytes(asPassword));
+    }
+    return b.build();
+  }
+
+  String logs() {
+    StringBuilder sb = new StringBuilder();
+    for (Node n : nodes) {
+      sb.append("----- restored etcd ").append(version.version()).append(' ').append(n.member().name())
+          .append(" log ").append(n.log()).append('\n').append(n.logTail()).append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static void awaitServing(Node n) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!n.process().isAlive()) {
+        throw new IllegalStateException("etcd " + n.member().name() + " exited while starting:\n" + n.logTail());
+      }
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(n.clientUrl() + "/version"))
+            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException("etcd " + n.member().name() + " did not serve within " + START_TIMEOUT + ":\n"
+        + n.logTail());
+  }
+
+  private void awaitLeader() {
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    Exception last = null;
+    Client c = client();
+    while (System.nanoTime() < deadline) {
+      try {
+        Set<Long> ids = new HashSet<>();
+        Set<Long> leaders = new HashSet<>();
+        for (Node n : nodes) {
+          StatusResponse s = c.getMaintenanceClient().statusMember(n.clientUrl()).get(2, TimeUnit.SECONDS);
+          ids.add(s.getHeader().getMemberId());
+          leaders.add(s.getLeader());
+        }
+        if (leaders.size() == 1 && ids.containsAll(leaders)) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      } catch (Exception e) {
+        last = e;
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException("no leader within " + START_TIMEOUT + " (last error: " + last + "):\n" + logs());
+  }
+
+  @Override
+  public void close() {
+    if (LIVE.remove(this)) {
+      CLOSED_LOGS.add(logs());
+    }
+    synchronized (this) {
+      if (client != null) {
+        client.close();
+        client = null;
+      }
+    }
+    for (Node n : nodes) {
+      n.process().destroy();
+    }
+    for (Node n : nodes) {
+      try {
+        if (!n.process().waitFor(20, TimeUnit.SECONDS)) {
+          n.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        n.process().destroyForcibly();
+      }
+    }
+  }
+
+  static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
