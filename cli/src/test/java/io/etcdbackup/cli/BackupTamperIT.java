@@ -56,8 +56,7 @@ class BackupTamperIT {
   }
 
   private static Cli.Result verify(Stores store, String id, AgeKeys with) {
-    return new Cli().run(store.with("verify", "--from", store.uri(), id, "--identity-file", with.identityFile().toString())
-        .toArray(String[]::new));
+    return new Cli().run(store.cmd("verify", "--from", store.uri(), id, "--identity-file", with.identityFile().toString()));
   }
 
   private static String key(JsonNode m, String name) {
@@ -117,7 +116,7 @@ class BackupTamperIT {
     JsonNode first = backup(store);
     JsonNode second = backup(store);
     delete(store, key(second, "manifest.json"));
-    Cli.Result list = new Cli().run(store.with("list", "--from", store.uri(), "-o", "json").toArray(String[]::new));
+    Cli.Result list = new Cli().run(store.cmd("list", "--from", store.uri(), "-o", "json"));
     assertThat(list.exitCode()).as(list.toString()).isZero();
     JsonNode listed = Formats.JSON.readTree(list.out());
     assertThat(listed).hasSize(1);
@@ -135,7 +134,7 @@ class BackupTamperIT {
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(ExitCodes.INTEGRITY);
     assertThat(r.err().strip().lines()).hasSize(1);
     assertThat(r.err()).contains("backup " + m.get("id").asString()).contains("no identity in --identity-file can decrypt it");
-    Cli.Result none = new Cli().run(store.with("verify", "--from", store.uri(), "latest").toArray(String[]::new));
+    Cli.Result none = new Cli().run(store.cmd("verify", "--from", store.uri(), "latest"));
     assertThat(none.exitCode()).isEqualTo(ExitCodes.USAGE);
     assertThat(none.err()).contains("is age-encrypted").contains("--identity-file");
   }
@@ -148,10 +147,10 @@ class BackupTamperIT {
     Cli.Result other = new Cli().run(ETCD.cluster().tlsFlags(), "snapshot",
         store.with("--to", store.uri(), "--cluster-name", "c2", "--compression", "gzip").toArray(String[]::new));
     assertThat(other.exitCode()).as(other.toString()).isZero();
-    Cli.Result ambiguous = new Cli().run(store.with("list", "--from", store.uri()).toArray(String[]::new));
+    Cli.Result ambiguous = new Cli().run(store.cmd("list", "--from", store.uri()));
     assertThat(ambiguous.exitCode()).isEqualTo(ExitCodes.USAGE);
     assertThat(ambiguous.err()).contains("holds backups of several clusters (c1, c2)").contains("--cluster-name");
-    Cli.Result chosen = new Cli().run(store.with("list", "--from", store.uri(), "--cluster-name", "c2").toArray(String[]::new));
+    Cli.Result chosen = new Cli().run(store.cmd("list", "--from", store.uri(), "--cluster-name", "c2"));
     assertThat(chosen.exitCode()).isZero();
     assertThat(chosen.out()).contains("gzip");
     assertThat(List.of(chosen.out().split("\n"))).filteredOn(l -> l.contains("-r0000")).hasSize(1);

@@ -56,19 +56,18 @@ class SnapshotCommandIT {
         assertThat(sealed.get("source").get("etcdVersion").asString()).isEqualTo(version.version());
         assertThat(sealed.get("transforms").get("recipientFingerprints")).hasSize(1);
 
-        Cli.Result list = new Cli().run(store.with("list", "--from", store.uri(), "-o", "json").toArray(String[]::new));
+        Cli.Result list = new Cli().run(store.cmd("list", "--from", store.uri(), "-o", "json"));
         assertThat(list.exitCode()).as(list.toString()).isZero();
         JsonNode listed = Formats.JSON.readTree(list.out());
         assertThat(listed).hasSize(2);
         assertThat(listed.get(0).get("id").asString()).isEqualTo(sealed.get("id").asString());
         assertThat(listed.get(1).get("id").asString()).isEqualTo(plain.get("id").asString());
 
-        Cli.Result verifyLatest = new Cli().run(store.with("verify", "--from", store.uri(), "latest",
-            "--identity-file", keys.identityFile().toString()).toArray(String[]::new));
+        Cli.Result verifyLatest = new Cli().run(store.cmd("verify", "--from", store.uri(), "latest",
+            "--identity-file", keys.identityFile().toString()));
         assertThat(verifyLatest.exitCode()).as(verifyLatest.toString()).isZero();
         assertThat(verifyLatest.out()).contains("backup " + sealed.get("id").asString()).contains("ok  age decryption");
-        Cli.Result verifyPlain = new Cli().run(store.with("verify", "--from", store.uri(), plain.get("id").asString())
-            .toArray(String[]::new));
+        Cli.Result verifyPlain = new Cli().run(store.cmd("verify", "--from", store.uri(), plain.get("id").asString()));
         assertThat(verifyPlain.exitCode()).as(verifyPlain.toString()).isZero();
 
         assertOpensWithStandardTools(store, sealed, keys, tmp);

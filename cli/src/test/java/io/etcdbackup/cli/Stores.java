@@ -18,10 +18,17 @@ record Stores(String uri, List<String> flags, boolean s3) {
         true);
   }
 
-  /** {@code command} then the store flags then {@code args}. */
+  /** The store flags then {@code args}: to follow a command and the connection flags. */
   List<String> with(String... args) {
     List<String> all = new ArrayList<>(flags);
     all.addAll(List.of(args));
     return all;
+  }
+
+  /** {@code command}, the store flags, then {@code args}: a whole command line. */
+  String[] cmd(String command, String... args) {
+    List<String> all = new ArrayList<>(List.of(command));
+    all.addAll(with(args));
+    return all.toArray(String[]::new);
   }
 }

@@ -70,10 +70,13 @@ public final class BackupFetcher {
       compare(what, "revision", m.revision(), status.revision());
       compare(what, "total keys", m.keyCount(), status.totalKey());
       compare(what, "total size", m.dbSize(), status.totalSize());
-      List<String> checks = new ArrayList<>(List.of("stored sha256 and size", m.transforms().encrypted() ? "age decryption" : null,
-          "decompression (" + m.transforms().compression() + ")", "raw sha256", "bbolt structure",
-          "status figures (hash, revision, total keys, total size)"));
-      checks.removeIf(java.util.Objects::isNull);
+      List<String> checks = new ArrayList<>();
+      checks.add("stored sha256 and size");
+      if (m.transforms().encrypted()) {
+        checks.add("age decryption");
+      }
+      checks.add("decompression (" + m.transforms().compression() + ")");
+      checks.addAll(List.of("raw sha256", "bbolt structure", "status figures (hash, revision, total keys, total size)"));
       LOG.info("backup fetched and verified cluster={} id={} rev={}", m.clusterName(), m.id(), m.revision());
       ok = true;
       return new Fetched(m, raw, status, checks);
@@ -101,13 +104,21 @@ public final class BackupFetcher {
       try (OutputStream file = Files.newOutputStream(raw, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         rawHash = new Sha256OutputStream(file);
         try {
+          // The decoders must not close the store stream: what they leave unread is drained and
+          // hashed below (a stored object with trailing garbage must fail, not pass).
+          InputStream shielded = new FilterInputStream(stored) {
+            @Override
+            public void close() {
+              // kept open for drain()
+            }
+          };
           InputStream decrypted = decryption.isPresent() && m.transforms().encrypted()
-              ? decryption.get().decrypt(stored, what) : stored;
+              ? decryption.get().decrypt(shielded, what) : shielded;
           try (InputStream plain = compression.decompress(decrypted)) {
             plain.transferTo(rawHash);
           }
         } catch (StoreReadFailed e) {
-          throw e.getCause();
+          throw e;
         } catch (IOException | RuntimeException e) {
           // A damaged object usually breaks decryption or decompression first; the stored hash
           // names the real cause, so read the rest and compare it before blaming the decoder.
@@ -146,11 +157,7 @@ public final class BackupFetcher {
   }
 
   private static void drain(InputStream in) throws IOException {
-    try {
-      in.transferTo(OutputStream.nullOutputStream());
-    } catch (StoreReadFailed e) {
-      throw e.getCause();
-    }
+    in.transferTo(OutputStream.nullOutputStream());
   }
 
   private static void compare(String what, String figure, long expected, long actual) {
@@ -192,11 +199,6 @@ public final class BackupFetcher {
 
     StoreReadFailed(String where, IOException cause) {
       super("cannot read " + where + ": " + cause.getMessage(), cause);
-    }
-
-    @Override
-    public synchronized IOException getCause() {
-      return new IOException(getMessage(), super.getCause());
     }
   }
 }
