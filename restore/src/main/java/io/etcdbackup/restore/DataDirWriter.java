@@ -263,13 +263,7 @@ public final class DataDirWriter {
     }
 
     RestoredMember result(long revision) {
-      List<String> flags = new ArrayList<>(List.of("--name", cfg.name(), "--data-dir", dataDir.toString()));
-      if (cfg.hasDedicatedWalDir()) {
-        flags.addAll(List.of("--wal-dir", walDir.toString()));
-      }
-      flags.addAll(List.of("--initial-advertise-peer-urls", local.peerUrlsFlag(),
-          "--initial-cluster", cfg.initialCluster(), "--initial-cluster-token", cfg.initialClusterToken()));
-      return new RestoredMember(cfg.name(), local.id(), plan.clusterId(), dataDir, walDir, revision, flags);
+      return RestoredMember.of(cfg, revision);
     }
   }
 }

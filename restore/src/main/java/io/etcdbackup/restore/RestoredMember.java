@@ -1,6 +1,7 @@
 package io.etcdbackup.restore;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,6 +21,21 @@ public record RestoredMember(String name, long memberId, long clusterId, Path da
 
   public RestoredMember {
     etcdFlags = List.copyOf(etcdFlags);
+  }
+
+  /** The member {@code cfg} describes, restored at {@code revision}, with the flags to start it with. */
+  static RestoredMember of(RestoreConfig cfg, long revision) {
+    ClusterPlan plan = cfg.plan();
+    PlannedMember local = plan.forMember(cfg.name());
+    Path dataDir = cfg.dataDir().toAbsolutePath().normalize();
+    Path walDir = cfg.walDir().toAbsolutePath().normalize();
+    List<String> flags = new ArrayList<>(List.of("--name", cfg.name(), "--data-dir", dataDir.toString()));
+    if (cfg.hasDedicatedWalDir()) {
+      flags.addAll(List.of("--wal-dir", walDir.toString()));
+    }
+    flags.addAll(List.of("--initial-advertise-peer-urls", local.peerUrlsFlag(),
+        "--initial-cluster", cfg.initialCluster(), "--initial-cluster-token", cfg.initialClusterToken()));
+    return new RestoredMember(cfg.name(), local.id(), plan.clusterId(), dataDir, walDir, revision, flags);
   }
 
   public String memberIdHex() {

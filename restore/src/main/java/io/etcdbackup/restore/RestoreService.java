@@ -1,0 +1,287 @@
+package io.etcdbackup.restore;
+
+import io.etcdbackup.core.EtcdBackupException;
+import io.etcdbackup.core.IntegrityException;
+import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.RefusedException;
+import io.etcdbackup.core.backup.BackupFetcher;
+import io.etcdbackup.core.snapshot.SnapshotFile;
+import io.etcdbackup.core.snapshot.SnapshotInspector;
+import io.etcdbackup.core.snapshot.SnapshotStatus;
+import io.etcdbackup.core.store.BackupRepository;
+import io.etcdbackup.core.store.Manifest;
+import io.etcdbackup.core.stream.AgeDecryption;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A restore, safe by default: every target is checked before anything is downloaded; the snapshot
+ * is downloaded and verified completely (stored SHA-256, decryption, decompression, raw SHA-256,
+ * bbolt check) before any target is touched; free space is checked first; a non-empty target is
+ * refused unless {@code force}, which moves it aside to {@code <dir>.old-<UTC time>} and never
+ * deletes it; data dirs are written under {@code .part} names and renamed at the end.
+ */
+public final class RestoreService {
+  private static final Logger LOG = LoggerFactory.getLogger(RestoreService.class);
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+  /** WAL, .snap and directory overhead per member, on top of the db. */
+  private static final long PER_MEMBER_OVERHEAD = 1L << 20;
+
+  private final Clock clock;
+  private final Map<String, String> env;
+
+  /** {@code env} is where {@code ETCDUTL} and {@code PATH} are looked up for the etcdutl engine. */
+  public RestoreService(Clock clock, Map<String, String> env) {
+    this.clock = clock;
+    this.env = Map.copyOf(env);
+  }
+
+  /** Restores the backup {@code m} from a store. */
+  public RestoreResult fromBackup(BackupRepository repository, Manifest m, Optional<AgeDecryption> decryption,
+      RestoreRequest request) throws IOException {
+    List<RestoreConfig> members = members(request);
+    Optional<Path> etcdutl = engineBinary(request);
+    preflight(members, request.force());
+    requireSpace(request.spoolDir(), m.dbSize(), "the download of backup " + m.id() + " (--spool-dir)");
+    requireSpace(members, m.dbSize());
+    try (BackupFetcher.Fetched fetched = new BackupFetcher(repository).fetch(m, decryption, request.spoolDir())) {
+      return write(fetched.rawDb(), false, fetched.status(), "backup " + m.id() + " of " + m.clusterName(),
+          request, members, etcdutl);
+    }
+  }
+
+  /**
+   * Restores a local snapshot file, as {@code etcdutl snapshot restore} takes it: with its SHA-256
+   * trailer, checked unless {@code --skip-hash-check} (for a db copied out of a data dir).
+   */
+  public RestoreResult fromFile(Path file, RestoreRequest request) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new InvalidInputException("--from-file " + file + " is not a file");
+    }
+    List<RestoreConfig> members = members(request);
+    Optional<Path> etcdutl = engineBinary(request);
+    preflight(members, request.force());
+    boolean trailer = SnapshotFile.hasTrailer(Files.size(file));
+    if (trailer && !request.config().skipHashCheck()) {
+      SnapshotFile.verifyTrailer(file);
+    } else if (!trailer && !request.config().skipHashCheck()) {
+      // etcdutl's rule (v3_snapshot.go): a file without the trailer is not a snapshot from the
+      // Snapshot RPC, so its integrity cannot be checked; it takes an explicit flag to accept one.
+      throw new IntegrityException(file + ": snapshot missing hash but --skip-hash-check=false "
+          + "(a db copied out of a data dir has no SHA-256 trailer: add --skip-hash-check to restore it anyway)");
+    }
+    SnapshotStatus status = SnapshotInspector.status(file);
+    requireSpace(members, status.totalSize());
+    return write(file, trailer, status, file.toString(), request, members, etcdutl);
+  }
+
+  private RestoreResult write(Path db, boolean dbHasTrailer, SnapshotStatus status, String source, RestoreRequest request,
+      List<RestoreConfig> members, Optional<Path> etcdutl) throws IOException {
+    // Checked again: the download may have taken minutes.
+    preflight(members, request.force());
+    List<Path> moved = request.force() ? moveAside(members) : List.of();
+    List<RestoredMember> written;
+    if (request.engine() == RestoreRequest.Engine.ETCDUTL) {
+      written = new ArrayList<>();
+      for (RestoreConfig cfg : members) {
+        written.add(runEtcdutl(etcdutl.orElseThrow(), db, dbHasTrailer, cfg, status.revision() + cfg.bumpRevision()));
+      }
+    } else if (request.allMembers()) {
+      written = DataDirWriter.writeCluster(db, request.outputDir().orElseThrow(), request.config());
+    } else {
+      written = List.of(DataDirWriter.writeMember(db, request.config()));
+    }
+    LOG.info("restore complete source={} revision={} members={} engine={}", source, status.revision(), written.size(),
+        request.engine());
+    return new RestoreResult(source, status.revision(), written, moved, request.engine());
+  }
+
+  private static List<RestoreConfig> members(RestoreRequest r) {
+    if (!r.allMembers()) {
+      return List.of(r.config());
+    }
+    Path parent = r.outputDir().orElseThrow();
+    return r.config().plan().members().stream()
+        .map(m -> r.config().forMember(m.name(), parent.resolve(m.name() + ".etcd"))).toList();
+  }
+
+  /** Every directory a member's restore would write, with what the writer will want of it. */
+  private static List<Path> targets(RestoreConfig cfg) {
+    List<Path> t = new ArrayList<>(List.of(cfg.dataDir().toAbsolutePath().normalize()));
+    if (cfg.hasDedicatedWalDir()) {
+      t.add(cfg.walDir().toAbsolutePath().normalize());
+    }
+    return t;
+  }
+
+  /** Refuses targets that are in the way, unless {@code force}; changes nothing. */
+  private static void preflight(List<RestoreConfig> members, boolean force) throws IOException {
+    for (RestoreConfig cfg : members) {
+      for (Path t : targets(cfg)) {
+        Path part = t.resolveSibling(t.getFileName() + ".part");
+        if (!force && Files.exists(part)) {
+          throw new RefusedException(part + " exists (an interrupted restore?): remove it, or use --force to move it aside");
+        }
+        boolean walDir = !t.equals(cfg.dataDir().toAbsolutePath().normalize());
+        if (!force && Files.exists(t) && (walDir || !isEmptyDir(t))) {
+          throw new RefusedException((walDir ? "--wal-dir " : "--data-dir ") + t + " already exists"
+              + (walDir ? "" : " and is not empty") + ": nothing was changed; use --force to move it aside to "
+              + t.getFileName() + ".old-<UTC time> (never deleted)");
+        }
+      }
+    }
+  }
+
+  /** Moves non-empty targets (and stale {@code .part} dirs) aside; returns where they went. */
+  private List<Path> moveAside(List<RestoreConfig> members) throws IOException {
+    String stamp = STAMP.format(clock.instant());
+    List<Path> moved = new ArrayList<>();
+    for (RestoreConfig cfg : members) {
+      Path data = cfg.dataDir().toAbsolutePath().normalize();
+      for (Path t : targets(cfg)) {
+        for (Path p : List.of(t.resolveSibling(t.getFileName() + ".part"), t)) {
+          boolean inWay = Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+              && (!p.equals(data) || !isEmptyDir(p));
+          if (inWay) {
+            Path aside = p.resolveSibling(p.getFileName() + ".old-" + stamp);
+            Files.move(p, aside, StandardCopyOption.ATOMIC_MOVE);
+            LOG.warn("moved aside {} -> {} (--force)", p, aside);
+            moved.add(aside);
+          }
+        }
+      }
+    }
+    return moved;
+  }
+
+  private static boolean isEmptyDir(Path p) throws IOException {
+    if (!Files.isDirectory(p)) {
+      return false;
+    }
+    try (Stream<Path> s = Files.list(p)) {
+      return s.findAny().isEmpty();
+    }
+  }
+
+  private static void requireSpace(List<RestoreConfig> members, long dbSize) throws IOException {
+    for (RestoreConfig cfg : members) {
+      requireSpace(cfg.dataDir().toAbsolutePath().normalize(), dbSize + PER_MEMBER_OVERHEAD,
+          "member " + cfg.name() + " (--data-dir " + cfg.dataDir() + ")");
+    }
+  }
+
+  /** Refuses when the file system that would hold {@code target} has less than {@code bytes} free. */
+  static void requireSpace(Path target, long bytes, String what) throws IOException {
+    Path existing = target.toAbsolutePath();
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return;
+    }
+    long free = Files.getFileStore(existing).getUsableSpace();
+    long needed = bytes + bytes / 20;
+    if (free < needed) {
+      throw new RefusedException("not enough disk space for " + what + ": " + needed + " bytes needed, " + free
+          + " free on the file system of " + existing + "; nothing was changed");
+    }
+  }
+
+  private Optional<Path> engineBinary(RestoreRequest r) {
+    if (r.engine() != RestoreRequest.Engine.ETCDUTL) {
+      return Optional.empty();
+    }
+    String explicit = env.get("ETCDUTL");
+    if (explicit != null && Files.isExecutable(Path.of(explicit))) {
+      return Optional.of(Path.of(explicit));
+    }
+    for (String dir : env.getOrDefault("PATH", "").split(File.pathSeparator)) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "etcdutl"))) {
+        return Optional.of(Path.of(dir, "etcdutl"));
+      }
+    }
+    throw new InvalidInputException("--engine etcdutl needs the etcdutl binary on PATH (or ETCDUTL=/path/to/etcdutl); "
+        + "the default --engine native needs none");
+  }
+
+  /** etcdutl writes into {@code .part} dirs, renamed like the native writer's, so the guarantees hold. */
+  private static RestoredMember runEtcdutl(Path etcdutl, Path db, boolean dbHasTrailer, RestoreConfig cfg, long revision)
+      throws IOException {
+    Path data = cfg.dataDir().toAbsolutePath().normalize();
+    Path dataPart = data.resolveSibling(data.getFileName() + ".part");
+    Path wal = cfg.walDir().toAbsolutePath().normalize();
+    Path walPart = wal.resolveSibling(wal.getFileName() + ".part");
+    List<String> cmd = new ArrayList<>(List.of(etcdutl.toString(), "snapshot", "restore", db.toString(),
+        "--name", cfg.name(), "--initial-cluster", cfg.initialCluster(),
+        "--initial-cluster-token", cfg.initialClusterToken(),
+        "--initial-advertise-peer-urls", cfg.initialAdvertisePeerUrls(), "--data-dir", dataPart.toString()));
+    if (cfg.hasDedicatedWalDir()) {
+      cmd.addAll(List.of("--wal-dir", walPart.toString()));
+    }
+    // A fetched backup has no trailer: its SHA-256 was checked against the manifest already.
+    if (!dbHasTrailer || cfg.skipHashCheck()) {
+      cmd.add("--skip-hash-check");
+    }
+    if (cfg.bumpRevision() > 0) {
+      cmd.addAll(List.of("--bump-revision", Long.toString(cfg.bumpRevision())));
+    }
+    if (cfg.markCompacted()) {
+      cmd.add("--mark-compacted");
+    }
+    Path log = Files.createTempFile("etcdutl-", ".log");
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      if (!p.waitFor(30, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        throw new EtcdBackupException("etcdutl snapshot restore did not finish within 30 minutes");
+      }
+      if (p.exitValue() != 0) {
+        String out = Files.readString(log, StandardCharsets.UTF_8).strip();
+        deleteQuietly(dataPart);
+        deleteQuietly(walPart);
+        throw new EtcdBackupException("etcdutl snapshot restore failed (exit " + p.exitValue() + "): "
+            + out.substring(Math.max(0, out.length() - 500)));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EtcdBackupException("interrupted while etcdutl was restoring", e);
+    } finally {
+      Files.deleteIfExists(log);
+    }
+    if (cfg.hasDedicatedWalDir()) {
+      Files.move(walPart, wal, StandardCopyOption.ATOMIC_MOVE);
+    }
+    if (Files.isDirectory(data)) {
+      Files.delete(data); // an empty data dir is allowed as a target, as etcdutl allows it
+    }
+    Files.move(dataPart, data, StandardCopyOption.ATOMIC_MOVE);
+    return RestoredMember.of(cfg, revision);
+  }
+
+  /** Removes a {@code .part} tree this restore created itself. */
+  private static void deleteQuietly(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("cannot remove {}: {}", dir, e.getMessage());
+    }
+  }
+}
