@@ -15,6 +15,17 @@ final class EtcdBackupCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** The process environment (a test's own map in tests): for the few lookups beyond flags. */
+  private final java.util.Map<String, String> env;
+
+  EtcdBackupCommand(java.util.Map<String, String> env) {
+    this.env = java.util.Map.copyOf(env);
+  }
+
+  java.util.Map<String, String> env() {
+    return env;
+  }
+
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");

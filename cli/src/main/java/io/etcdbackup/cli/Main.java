@@ -17,7 +17,7 @@ public final class Main {
   /** The command line, wired as {@link #main} runs it: for tests, with their own environment and streams. */
   static CommandLine newCommandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
     ErrorHandler errors = new ErrorHandler();
-    CommandLine cl = new CommandLine(new EtcdBackupCommand());
+    CommandLine cl = new CommandLine(new EtcdBackupCommand(env));
     cl.setDefaultValueProvider(new EnvDefaults(env));
     cl.setExecutionExceptionHandler(errors);
     cl.setExitCodeExceptionMapper(errors);

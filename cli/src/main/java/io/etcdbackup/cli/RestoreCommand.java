@@ -39,6 +39,7 @@ final class RestoreCommand implements Callable<Integer> {
   @Mixin StoreMixin storeOptions;
   @Mixin OutputOptions output;
   @Spec CommandSpec spec;
+  @picocli.CommandLine.ParentCommand EtcdBackupCommand parent;
 
   @Option(names = "--from", paramLabel = "URI", description = "A store: s3://bucket/prefix, file:///path or a directory.")
   String from;
@@ -129,7 +130,7 @@ final class RestoreCommand implements Callable<Integer> {
     RestoreConfig config = allMembers ? b.buildClusterTemplate() : b.build();
     Path spool = spoolDir != null ? spoolDir : Path.of(System.getProperty("java.io.tmpdir"));
     RestoreRequest request = new RestoreRequest(config, allMembers, Optional.ofNullable(outputDir), force, engine(), spool);
-    RestoreService service = new RestoreService(Clock.systemUTC(), System.getenv());
+    RestoreService service = new RestoreService(Clock.systemUTC(), parent.env());
 
     RestoreResult result;
     if (fromFile != null) {

@@ -1,6 +1,6 @@
 package io.etcdbackup.restore;
 
-import static io.etcdbackup.restore.RestoredEtcd.bytes;
+import static io.etcdbackup.testing.RestoredEtcd.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +9,7 @@ import io.etcd.jetcd.cluster.Member;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdbackup.testing.EtcdCluster;
+import io.etcdbackup.testing.RestoredEtcd;
 import io.etcdbackup.testing.EtcdClusterExtension;
 import io.etcdbackup.testing.EtcdVersion;
 import io.etcdbackup.testing.Exec;
@@ -65,7 +66,7 @@ class NativeRestoreBootIT {
         .initialCluster("m1=" + peer).initialAdvertisePeerUrls(peer).initialClusterToken(TOKEN)
         .dataDir(dir.resolve("m1.etcd")).build());
 
-    try (RestoredEtcd etcd = RestoredEtcd.start(version, List.of(m), dir, EtcdCluster.ROOT_USER, ROOT_PASSWORD)) {
+    try (RestoredEtcd etcd = RestoredEtcd.start(version, RestoredMembers.flags(List.of(m)), dir, EtcdCluster.ROOT_USER, ROOT_PASSWORD)) {
       assertServesTheSource(etcd, List.of(m));
     }
   }
@@ -79,7 +80,7 @@ class NativeRestoreBootIT {
     List<RestoredMember> members = DataDirWriter.writeCluster(snapshot.rawDb(), dir, RestoreConfig.builder()
         .initialCluster(cluster).initialClusterToken(TOKEN).buildClusterTemplate());
 
-    try (RestoredEtcd etcd = RestoredEtcd.start(version, members, dir, EtcdCluster.ROOT_USER, ROOT_PASSWORD)) {
+    try (RestoredEtcd etcd = RestoredEtcd.start(version, RestoredMembers.flags(members), dir, EtcdCluster.ROOT_USER, ROOT_PASSWORD)) {
       assertServesTheSource(etcd, members);
     }
   }
@@ -108,7 +109,7 @@ class NativeRestoreBootIT {
       String oldRevisionError) {}
 
   private static Bumped bootBumped(RestoredMember m, Path logDir) throws Exception {
-    try (RestoredEtcd etcd = RestoredEtcd.start(EtcdVersion.V3_5, List.of(m), logDir, EtcdCluster.ROOT_USER,
+    try (RestoredEtcd etcd = RestoredEtcd.start(EtcdVersion.V3_5, RestoredMembers.flags(List.of(m)), logDir, EtcdCluster.ROOT_USER,
         ROOT_PASSWORD)) {
       Client c = etcd.client();
       // The compaction etcd resumes at start-up is asynchronous: wait until HashKV reports it.
@@ -187,7 +188,7 @@ class NativeRestoreBootIT {
     for (RestoredEtcd.Node n : etcd.nodes()) {
       try (Client one = etcd.newClient(EtcdCluster.ROOT_USER, ROOT_PASSWORD, n.clientUrl())) {
         GetResponse r = one.getKVClient().get(bytes("/after-restore")).get(10, TimeUnit.SECONDS);
-        assertThat(r.getKvs()).as(n.member().name()).singleElement()
+        assertThat(r.getKvs()).as(n.name()).singleElement()
             .satisfies(kv -> assertThat(kv.getModRevision()).isEqualTo(written));
       }
     }

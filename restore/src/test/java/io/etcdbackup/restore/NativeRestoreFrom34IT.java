@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcd.jetcd.Client;
 import io.etcdbackup.testing.EtcdCluster;
+import io.etcdbackup.testing.RestoredEtcd;
 import io.etcdbackup.testing.EtcdClusterExtension;
 import io.etcdbackup.testing.EtcdVersion;
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ class NativeRestoreFrom34IT {
     RestoredMember m = DataDirWriter.writeMember(snapshot.rawDb(), RestoreConfig.builder().name("m1")
         .initialCluster("m1=" + peer).initialAdvertisePeerUrls(peer).dataDir(dir.resolve("m1.etcd")).build());
 
-    try (RestoredEtcd etcd = RestoredEtcd.start(version, List.of(m), dir, EtcdCluster.ROOT_USER,
+    try (RestoredEtcd etcd = RestoredEtcd.start(version, RestoredMembers.flags(List.of(m)), dir, EtcdCluster.ROOT_USER,
         NativeRestoreBootIT.ROOT_PASSWORD)) {
       source.assertServedBy(etcd.client(), etcd.nodes().get(0).clientUrl());
     }

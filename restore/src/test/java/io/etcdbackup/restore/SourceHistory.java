@@ -1,6 +1,6 @@
 package io.etcdbackup.restore;
 
-import static io.etcdbackup.restore.RestoredEtcd.bytes;
+import static io.etcdbackup.testing.RestoredEtcd.bytes;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;

@@ -1,11 +1,9 @@
-package io.etcdbackup.restore;
+package io.etcdbackup.testing;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.maintenance.StatusResponse;
-import io.etcdbackup.testing.EtcdCluster;
-import io.etcdbackup.testing.EtcdVersion;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -28,12 +26,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
- * Real etcd processes started on restored data dirs, with exactly the flags {@link
- * RestoredMember#etcdFlags()} gives plus what a deployment adds (listen/advertise client URLs on a
+ * Real etcd processes started on restored data dirs, with exactly the flags the restore printed
+ * (name, data dir, peer URLs, initial cluster and token) plus what a deployment adds (listen/advertise client URLs on a
  * free loopback port, {@code --listen-peer-urls} = the member's peer URLs, plain http). Auth stays
  * as the snapshot had it, so clients log in with the credentials given here.
  */
-final class RestoredEtcd implements AutoCloseable {
+public final class RestoredEtcd implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final List<RestoredEtcd> LIVE = new CopyOnWriteArrayList<>();
   /** Logs of the instances closed since the current test began: a failed test prints them. */
@@ -44,7 +42,7 @@ final class RestoredEtcd implements AutoCloseable {
   }
 
   /** Prints the logs of every restored etcd a failed test ran: {@code @ExtendWith(RestoredEtcd.Logs.class)}. */
-  static final class Logs implements BeforeEachCallback, TestWatcher {
+  public static final class Logs implements BeforeEachCallback, TestWatcher {
     @Override
     public void beforeEach(ExtensionContext context) {
       CLOSED_LOGS.clear();
@@ -61,13 +59,20 @@ final class RestoredEtcd implements AutoCloseable {
     }
   }
 
+  /** A member to start: its name and the flags its restore printed for it. */
+  public record MemberFlags(String name, List<String> flags) {
+    public MemberFlags {
+      flags = List.copyOf(flags);
+    }
+  }
+
   /** One started member. */
-  record Node(RestoredMember member, int clientPort, Path log, Process process) {
-    String clientUrl() {
+  public record Node(String name, int clientPort, Path log, Process process) {
+    public String clientUrl() {
       return "http://127.0.0.1:" + clientPort;
     }
 
-    String logTail() {
+    public String logTail() {
       try {
         List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
@@ -94,7 +99,7 @@ final class RestoredEtcd implements AutoCloseable {
    *
    * @param logDir where {@code <name>.log} files go
    */
-  static RestoredEtcd start(EtcdVersion version, List<RestoredMember> members, Path logDir, String user,
+  public static RestoredEtcd start(EtcdVersion version, List<MemberFlags> members, Path logDir, String user,
       String password) {
     RestoredEtcd e = new RestoredEtcd(version, user, password);
     LIVE.add(e);
@@ -112,38 +117,38 @@ final class RestoredEtcd implements AutoCloseable {
     }
   }
 
-  private void launch(RestoredMember m, int clientPort, Path log) {
+  private void launch(MemberFlags m, int clientPort, Path log) {
     String clientUrl = "http://127.0.0.1:" + clientPort;
-    String peerUrls = m.etcdFlags().get(m.etcdFlags().indexOf("--initial-advertise-peer-urls") + 1);
+    String peerUrls = m.flags().get(m.flags().indexOf("--initial-advertise-peer-urls") + 1);
     List<String> cmd = new ArrayList<>();
     cmd.add(version.binary("etcd").toString());
-    cmd.addAll(m.etcdFlags());
+    cmd.addAll(m.flags());
     cmd.addAll(List.of("--listen-peer-urls", peerUrls, "--listen-client-urls", clientUrl,
         "--advertise-client-urls", clientUrl, "--logger", "zap", "--log-outputs", "stderr",
         "--heartbeat-interval", "50", "--election-timeout", "500"));
     try {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-      nodes.add(new Node(m, clientPort, log, p));
+      nodes.add(new Node(m.name(), clientPort, log, p));
     } catch (IOException ex) {
       throw new UncheckedIOException("cannot start " + cmd, ex);
     }
   }
 
-  EtcdVersion version() {
+  public EtcdVersion version() {
     return version;
   }
 
-  List<Node> nodes() {
+  public List<Node> nodes() {
     return List.copyOf(nodes);
   }
 
-  String endpoints() {
+  public String endpoints() {
     return nodes.stream().map(Node::clientUrl).collect(Collectors.joining(","));
   }
 
   /** A client to every member, logged in as the given user. */
-  synchronized Client client() {
+  public synchronized Client client() {
     if (client == null) {
       client = newClient(user, password, nodes.stream().map(Node::clientUrl).toArray(String[]::new));
     }
@@ -151,7 +156,7 @@ final class RestoredEtcd implements AutoCloseable {
   }
 
   /** A new client (the caller closes it); {@code user} null for none. */
-  Client newClient(String asUser, String asPassword, String... endpoints) {
+  public Client newClient(String asUser, String asPassword, String... endpoints) {
     ClientBuilder b = Client.builder().endpoints(endpoints).connectTimeout(Duration.ofSeconds(5));
     if (asUser != null) {
       b.user(bytes(asUser)).password(bytes(asPassword));
@@ -159,10 +164,10 @@ final class RestoredEtcd implements AutoCloseable {
     return b.build();
   }
 
-  String logs() {
+  public String logs() {
     StringBuilder sb = new StringBuilder();
     for (Node n : nodes) {
-      sb.append("----- restored etcd ").append(version.version()).append(' ').append(n.member().name())
+      sb.append("----- restored etcd ").append(version.version()).append(' ').append(n.name())
           .append(" log ").append(n.log()).append('\n').append(n.logTail()).append('\n');
     }
     return sb.toString();
@@ -173,7 +178,7 @@ final class RestoredEtcd implements AutoCloseable {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
       if (!n.process().isAlive()) {
-        throw new IllegalStateException("etcd " + n.member().name() + " exited while starting:\n" + n.logTail());
+        throw new IllegalStateException("etcd " + n.name() + " exited while starting:\n" + n.logTail());
       }
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(n.clientUrl() + "/version"))
@@ -189,7 +194,7 @@ final class RestoredEtcd implements AutoCloseable {
       }
       sleep(100);
     }
-    throw new IllegalStateException("etcd " + n.member().name() + " did not serve within " + START_TIMEOUT + ":\n"
+    throw new IllegalStateException("etcd " + n.name() + " did not serve within " + START_TIMEOUT + ":\n"
         + n.logTail());
   }
 
@@ -246,7 +251,7 @@ final class RestoredEtcd implements AutoCloseable {
     }
   }
 
-  static ByteSequence bytes(String s) {
+  public static ByteSequence bytes(String s) {
     return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
 
