@@ -3,14 +3,10 @@ package io.etcdbackup.testing;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
-import io.etcd.jetcd.maintenance.StatusResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -354,66 +350,24 @@ public final class EtcdCluster implements AutoCloseable {
 
   private void awaitServing(Member m) {
     HttpClient http = HttpClient.newBuilder().sslContext(probeSsl).connectTimeout(Duration.ofSeconds(2)).build();
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!m.isRunning()) {
-        throw new IllegalStateException("etcd " + m.name + " exited while starting:\n" + m.logTail(40));
-      }
-      try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(m.clientUrl() + "/version"))
-            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-      sleep(100);
-    }
-    throw new IllegalStateException("etcd " + m.name + " did not serve within " + START_TIMEOUT + ":\n" + m.logTail(40));
+    EtcdProbes.awaitHttp("etcd " + m.name, m.process, m.clientUrl() + "/version", http, body -> true,
+        () -> m.logTail(40), START_TIMEOUT);
   }
 
   /**
-   * Waits until every running member reports the same leader and that leader is one of them
-   * (status needs no auth). Call it after killing a member before writing again: a write sent
-   * while the old leader is still believed alive times out in etcd itself.
+   * Waits until every running member reports the same leader and that leader is one of them. Call
+   * it after killing a member before writing again: a write sent while the old leader is still
+   * believed alive times out in etcd itself.
    */
   public void awaitLeader() {
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    List<Member> running = members.stream().filter(Member::isRunning).toList();
+    List<String> running = members.stream().filter(Member::isRunning).map(Member::clientUrl).toList();
     if (running.isEmpty()) {
       throw new IllegalStateException("no member is running");
     }
-    Exception last = null;
     // etcd 3.5 wants an authenticated user for Status once auth is on; 3.4 does not.
-    try (Client c = newClient(running.get(0).clientUrl())) {
-      while (System.nanoTime() < deadline) {
-        try {
-          java.util.Set<Long> ids = new java.util.HashSet<>();
-          java.util.Set<Long> leaders = new java.util.HashSet<>();
-          for (Member m : running) {
-            StatusResponse s = c.getMaintenanceClient().statusMember(m.clientUrl()).get(2, TimeUnit.SECONDS);
-            ids.add(s.getHeader().getMemberId());
-            leaders.add(s.getLeader());
-          }
-          if (leaders.size() == 1 && ids.containsAll(leaders)) {
-            return;
-          }
-        } catch (Exception e) {
-          if (e instanceof InterruptedException) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-          }
-          last = e;
-        }
-        sleep(100);
-      }
+    try (Client c = newClient(running.get(0))) {
+      EtcdProbes.awaitLeader(c, running, () -> logs(30), START_TIMEOUT);
     }
-    throw new IllegalStateException("no leader among running members within " + START_TIMEOUT
-        + " (last error: " + last + "):\n" + logs(30));
   }
 
   private Client newClientWithoutAuth(String endpoint) {
@@ -454,15 +408,6 @@ public final class EtcdCluster implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 

@@ -3,21 +3,15 @@ package io.etcdbackup.testing;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
-import io.etcd.jetcd.maintenance.StatusResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -175,54 +169,12 @@ public final class RestoredEtcd implements AutoCloseable {
 
   private static void awaitServing(Node n) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!n.process().isAlive()) {
-        throw new IllegalStateException("etcd " + n.name() + " exited while starting:\n" + n.logTail());
-      }
-      try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(n.clientUrl() + "/version"))
-            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-      sleep(100);
-    }
-    throw new IllegalStateException("etcd " + n.name() + " did not serve within " + START_TIMEOUT + ":\n"
-        + n.logTail());
+    EtcdProbes.awaitHttp("etcd " + n.name(), n.process(), n.clientUrl() + "/version", http, body -> true, n::logTail,
+        START_TIMEOUT);
   }
 
   private void awaitLeader() {
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    Exception last = null;
-    Client c = client();
-    while (System.nanoTime() < deadline) {
-      try {
-        Set<Long> ids = new HashSet<>();
-        Set<Long> leaders = new HashSet<>();
-        for (Node n : nodes) {
-          StatusResponse s = c.getMaintenanceClient().statusMember(n.clientUrl()).get(2, TimeUnit.SECONDS);
-          ids.add(s.getHeader().getMemberId());
-          leaders.add(s.getLeader());
-        }
-        if (leaders.size() == 1 && ids.containsAll(leaders)) {
-          return;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      } catch (Exception e) {
-        last = e;
-      }
-      sleep(100);
-    }
-    throw new IllegalStateException("no leader within " + START_TIMEOUT + " (last error: " + last + "):\n" + logs());
+    EtcdProbes.awaitLeader(client(), nodes.stream().map(Node::clientUrl).toList(), this::logs, START_TIMEOUT);
   }
 
   @Override
@@ -255,12 +207,4 @@ public final class RestoredEtcd implements AutoCloseable {
     return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
 
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 }

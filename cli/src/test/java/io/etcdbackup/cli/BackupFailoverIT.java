@@ -20,7 +20,6 @@ import io.etcdbackup.testing.S3Server;
 import io.etcdbackup.testing.SampleData;
 import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
