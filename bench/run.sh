@@ -2,7 +2,7 @@
 # etcd-backup against etcd's own tools and the usual shell script, on the same data in one run.
 #
 #   bench/run.sh [--size 256MiB|1GiB|4GiB] [--reps 5] [--data json|random] [--out docs/benchmarks.md]
-#                [--java-opts "FLAGS"] [--no-build] [--keep]
+#                [--java-opts "FLAGS" --label NAME] [--no-build] [--keep]
 #
 # Builds the jar, starts a TLS etcd 3.5 and an S3Proxy server on loopback, fills etcd with
 # Kubernetes-like data (bench/Loader.java) until its db reaches --size, then runs each contender in
@@ -12,13 +12,14 @@
 #   restore  e etcdutl snapshot restore (the reference) f etcd-backup restore --from-file
 #            g etcd-backup restore from S3
 #   offline  etcdutl snapshot status (the reference) and etcd-backup status
-# and writes (or replaces) the "--size --data" section of --out. Everything it starts is stopped
+# and writes (or replaces) the "--size --data [--label]" section of --out (--java-opts: JVM flags for
+# etcd-backup, default $JAVA_OPTS; give such runs a --label). Everything it starts is stopped
 # on exit. Runs as root (or with sudo) after scripts/test.sh's installs; installs awscli itself.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-size=256MiB reps=5 data=json out=docs/benchmarks.md java_opts=${JAVA_OPTS:-} build=1 keep=0
+size=256MiB reps=5 data=json out=docs/benchmarks.md java_opts=${JAVA_OPTS:-} label= build=1 keep=0
 usage() { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 while (($#)); do
   case $1 in
@@ -27,6 +28,7 @@ while (($#)); do
     --data) data=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --java-opts) java_opts=$2; shift 2 ;;
+    --label) label=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     --keep) keep=1; shift ;;
     -h|--help) usage 0 ;;
@@ -75,7 +77,7 @@ if [[ ! -f $s3proxy_jar ]]; then
 fi
 
 # --- servers -----------------------------------------------------------------------------------
-tag=$size-$data
+tag=$size-$data${label:+-$label}
 work=$(mktemp -d "$root/bench/out/work-$tag.XXXXXX")
 logs=$root/bench/out/logs-$tag && rm -rf "$logs" && mkdir -p "$logs"
 pids=()
@@ -258,9 +260,9 @@ table_head='| contender | median | min | max | ratio to reference (median) | pea
 |---|---|---|---|---|---|'
 section=$(cat <<EOF
 <!-- bench:begin $tag -->
-## $size, $data data
+## $size, $data data${label:+ ($label)}
 
-Run on $(date -u +%Y-%m-%d) with \`bench/run.sh --size $size --data $data --reps $reps\` ($(( ($(date +%s) - started_at) / 60 )) min in all).
+Run on $(date -u +%Y-%m-%d) with \`bench/run.sh --size $size --data $data --reps $reps${java_opts:+ --java-opts \"$java_opts\"}${label:+ --label $label}\` ($(( ($(date +%s) - started_at) / 60 )) min in all).
 
 $machine
 
@@ -280,9 +282,10 @@ $(row b "b. script: \`etcdctl snapshot save\`, \`zstd\`, \`aws s3 cp\` to S3Prox
 $(row c "c. \`etcd-backup snapshot\` to S3Proxy (zstd, age, all checks, HashKV)" a)
 $(row d "d. \`etcd-backup snapshot\` to a local dir (same)" a)
 
-etcd-backup's own phase timings (median of c and d, from the manifest): stream $(jq .stream <<< "$phases") ms,
-verification after the stream $(jq .verify <<< "$phases") ms, stream end to commit $(jq .upload <<< "$phases") ms,
-total $(jq .total <<< "$phases") ms.
+etcd-backup's own phase timings (median of c and d, from the manifest): start to end of stream (health
+check, lock, stream) $(jq .stream <<< "$phases") ms, checks after the stream $(jq .verify <<< "$phases") ms, end of stream to
+commit $(jq .upload <<< "$phases") ms, total $(jq .total <<< "$phases") ms (the rest of the wall time is the JVM's start,
+the lock's release and the exit).
 
 **Restore** (reference: e)
 
