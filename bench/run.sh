@@ -46,6 +46,7 @@ esac
 say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 started_at=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- tools -------------------------------------------------------------------------------------
 need=()
@@ -231,12 +232,13 @@ machine=$(cat <<EOF
 | machine | |
 |---|---|
 | CPU | $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores |
-| RAM | $(free -g | awk '/^Mem:/{print $2}') GiB |
-| disk | $disk, $(lsblk -dno ROTA "$(findmnt -no SOURCE -T "$work")" 2>/dev/null | sed 's/1/reported rotational (virtio)/;s/0/SSD/') |
+| RAM | $(awk '/^MemTotal/{printf "%.0f", $2 / 1048576}' /proc/meminfo) GiB |
+| disk | $disk, $(lsblk -dno ROTA "$(findmnt -no SOURCE -T "$work")" 2>/dev/null | tr -d ' ' | sed 's/1/reported rotational (virtio)/;s/0/SSD/') |
+| load | load average $load_before before the run (other processes on the machine add noise; alternation spreads it) |
 | kernel | $(uname -sr), $(. /etc/os-release; echo "$PRETTY_NAME") |
 | Java | $(java -version 2>&1 | head -2 | tail -1), \`JAVA_OPTS=${java_opts:-}\` $( [[ -z $java_opts ]] && echo "(JVM defaults)") |
 | etcd | etcd/etcdctl/etcdutl $("$etcd" --version | awk '/etcd Version/{print $3}') (TLS on loopback, one member) |
-| others | $(zstd --version | awk '{print $7}' | tr -d ,) zstd, $("$aws" --version | cut -d' ' -f1) (Debian), age $(age --version), S3Proxy 4.1.0 (filesystem backend, loopback, \`-Xmx512m\`) |
+| others | zstd $(zstd --version | grep -o 'v[0-9.]*' | head -1), $("$aws" --version | cut -d' ' -f1) (Debian), age $(age --version), S3Proxy 4.1.0 (filesystem backend, loopback, \`-Xmx512m\`) |
 EOF
 )
 summary=$(jq -s --arg refs "a e s" '
@@ -248,9 +250,8 @@ phases=$(for id in c d; do cat "$logs/$id"-*.out; done | jq -s '
   [.[].manifest.timings] | {stream: (map(.streamMillis) | median), verify: (map(.verifyMillis) | median),
     upload: (map(.uploadMillis) | median), total: (map(.totalMillis) | median)}')
 row() { # id label reference-id
-  jq -r --arg id "$1" --arg name "$2" --arg ref "$3" '
-    .[$id] as $r | .[$ref] as $f |
-    "| \($name) | \($r.median * 100 | round / 100) s | \($r.min) s | \($r.max) s | \(($r.median / $f.median) * 100 | round / 100) × | \($r.rss / 1024 | round) MiB |"' <<< "$summary"
+  jq -r --arg id "$1" --arg ref "$3" '.[$id] as $r | [$r.median, $r.min, $r.max, $r.median / .[$ref].median, $r.rss / 1024] | @tsv' <<< "$summary" |
+    awk -F'\t' -v name="$2" '{ printf "| %s | %.2f s | %.2f s | %.2f s | %.2f × | %.0f MiB |\n", name, $1, $2, $3, $4, $5 }'
 }
 ratio() { jq -r --arg a "$1" --arg b "$2" '(.[$a].median / .[$b].median) * 100 | round / 100' <<< "$summary"; }
 verdict() { awk -v x="$1" -v lim="$2" 'BEGIN { print (x <= lim ? "met" : "**missed**") }'; }
