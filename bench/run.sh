@@ -13,7 +13,8 @@
 #            g etcd-backup restore from S3
 #   offline  etcdutl snapshot status (the reference) and etcd-backup status
 # and writes (or replaces) the "--size --data [--label]" section of --out (--java-opts: JVM flags for
-# etcd-backup, default $JAVA_OPTS; give such runs a --label). Everything it starts is stopped
+# etcd-backup, default $JAVA_OPTS; give such runs a --label; ETCD_BACKUP_* variables, which set
+# etcd-backup's flags, are recorded in the report). Everything it starts is stopped
 # on exit. Runs as root (or with sudo) after scripts/test.sh's installs; installs awscli itself.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -237,6 +238,7 @@ machine=$(cat <<EOF
 | load | load average $load_before before the run (other processes on the machine add noise; alternation spreads it) |
 | kernel | $(uname -sr), $(. /etc/os-release; echo "$PRETTY_NAME") |
 | Java | $(java -version 2>&1 | head -2 | tail -1), \`JAVA_OPTS=${java_opts:-}\` $( [[ -z $java_opts ]] && echo "(JVM defaults)") |
+| etcd-backup settings | $(env | grep '^ETCD_BACKUP_' | grep -v SECRET | sed 's/.*/`&`/' | paste -sd' ' | sed 's/^$/defaults/') |
 | etcd | etcd/etcdctl/etcdutl $("$etcd" --version | awk '/etcd Version/{print $3}') (TLS on loopback, one member) |
 | others | zstd $(zstd --version | grep -o 'v[0-9.]*' | head -1), $("$aws" --version | cut -d' ' -f1) (Debian), age $(age --version), S3Proxy 4.1.0 (filesystem backend, loopback, \`-Xmx512m\`) |
 EOF
