@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# etcd-backup against etcd's own tools and the usual shell script, on the same data in one run.
+#
+#   bench/run.sh [--size 256MiB|1GiB|4GiB] [--reps 5] [--data json|random] [--out docs/benchmarks.md]
+#                [--java-opts "FLAGS" --label NAME] [--no-build] [--keep]
+#
+# Builds the jar, starts a TLS etcd 3.5 and an S3Proxy server on loopback, fills etcd with
+# Kubernetes-like data (bench/Loader.java) until its db reaches --size, then runs each contender in
+# turn, alternating, --reps times, under /usr/bin/time -v (wall time, peak RSS):
+#   backup   a etcdctl snapshot save (the reference)   b etcdctl + zstd + aws s3 cp
+#            c etcd-backup snapshot to S3               d etcd-backup snapshot to a directory
+#   restore  e etcdutl snapshot restore (the reference) f etcd-backup restore --from-file
+#            g etcd-backup restore from S3
+#   offline  etcdutl snapshot status (the reference) and etcd-backup status
+# and writes (or replaces) the "--size --data [--label]" section of --out (--java-opts: JVM flags for
+# etcd-backup, default $JAVA_OPTS; give such runs a --label; ETCD_BACKUP_* variables, which set
+# etcd-backup's flags, are recorded in the report). Everything it starts is stopped
+# on exit. Runs as root (or with sudo) after scripts/test.sh's installs; installs awscli itself.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+size=256MiB reps=5 data=json out=docs/benchmarks.md java_opts=${JAVA_OPTS:-} label= build=1 keep=0
+usage() { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+while (($#)); do
+  case $1 in
+    --size) size=$2; shift 2 ;;
+    --reps) reps=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --java-opts) java_opts=$2; shift 2 ;;
+    --label) label=$2; shift 2 ;;
+    --no-build) build=0; shift ;;
+    --keep) keep=1; shift ;;
+    -h|--help) usage 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; usage ;;
+  esac
+done
+case $size in
+  *GiB) bytes=$(( ${size%GiB} << 30 )) ;;
+  *MiB) bytes=$(( ${size%MiB} << 20 )) ;;
+  *) echo "run.sh: --size ($size) must be like 256MiB or 1GiB" >&2; exit 2 ;;
+esac
+[[ $data == json || $data == random ]] || { echo "run.sh: --data ($data) must be json or random" >&2; exit 2; }
+[[ $reps =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --reps ($reps) must be a positive number" >&2; exit 2; }
+
+say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+started_at=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- tools -------------------------------------------------------------------------------------
+need=()
+for pkg in awscli zstd age time jq openssl; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if ((${#need[@]})); then
+  say "installing ${need[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+aws=/usr/bin/aws # Debian's awscli, not whatever else is first on PATH
+etcd_dir=${ETCD_35_BIN_DIR:-$root/.cache/etcd/3.5.30/usr/bin}
+[[ -x $etcd_dir/etcdutl ]] || scripts/install-etcd.sh >/dev/null
+etcd=$etcd_dir/etcd etcdctl=$etcd_dir/etcdctl etcdutl=$etcd_dir/etcdutl
+ours=$root/bin/etcd-backup
+export JAVA_OPTS=$java_opts
+
+if ((build)); then
+  say "building etcd-backup"
+  ./mvnw -B -q -ntp package -DskipTests
+fi
+mkdir -p bench/out/lib
+s3proxy_jar=bench/out/lib/s3proxy-4.1.0-jar-with-dependencies.jar
+if [[ ! -f $s3proxy_jar ]]; then
+  say "fetching S3Proxy (Maven Central, org.gaul:s3proxy:4.1.0:jar-with-dependencies)"
+  ./mvnw -B -q -ntp -N dependency:copy -Dartifact=org.gaul:s3proxy:4.1.0:jar:jar-with-dependencies \
+    -DoutputDirectory=bench/out/lib
+fi
+
+# --- servers -----------------------------------------------------------------------------------
+tag=$size-$data${label:+-$label}
+work=$(mktemp -d "$root/bench/out/work-$tag.XXXXXX")
+logs=$root/bench/out/logs-$tag && rm -rf "$logs" && mkdir -p "$logs"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  if ((keep)); then echo "run.sh: kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 20000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+wait_for() { # what, command...
+  local what=$1; shift
+  for _ in $(seq 150); do "$@" >/dev/null 2>&1 && return; sleep 0.2; done
+  echo "run.sh: $what did not come up; see $logs" >&2; exit 1
+}
+
+say "TLS certificates"
+pki=$work/pki && mkdir -p "$pki"
+(
+  cd "$pki"
+  printf '[server]\nsubjectAltName = IP:127.0.0.1, DNS:localhost\nextendedKeyUsage = serverAuth, clientAuth\n[client]\nextendedKeyUsage = clientAuth\n' > ext.cnf
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out ca.key 2>/dev/null
+  openssl req -x509 -new -key ca.key -subj "/CN=bench CA" -days 2 -out ca.crt 2>/dev/null
+  for who in server client; do
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$who.key" 2>/dev/null
+    openssl req -new -key "$who.key" -subj "/CN=bench-$who" -out "$who.csr" 2>/dev/null
+    openssl x509 -req -in "$who.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile ext.cnf -extensions "$who" -out "$who.crt" 2>/dev/null
+  done
+)
+
+client_port=$(free_port) peer_port=$(free_port)
+endpoint=https://127.0.0.1:$client_port
+say "etcd $("$etcd" --version | awk '/etcd Version/{print $3}') on $endpoint"
+"$etcd" --name bench --data-dir "$work/etcd" --quota-backend-bytes $(( bytes * 2 > 8 << 30 ? bytes * 2 : 8 << 30 )) \
+  --listen-client-urls "$endpoint" --advertise-client-urls "$endpoint" \
+  --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+  --initial-cluster "bench=http://127.0.0.1:$peer_port" --snapshot-count 100000 \
+  --client-cert-auth --trusted-ca-file "$pki/ca.crt" --cert-file "$pki/server.crt" --key-file "$pki/server.key" \
+  > "$logs/etcd.log" 2>&1 &
+pids+=($!)
+tls=(--endpoints "$endpoint" --cacert "$pki/ca.crt" --cert "$pki/client.crt" --key "$pki/client.key")
+wait_for etcd "$etcdctl" "${tls[@]}" endpoint health
+
+s3_port=$(free_port)
+s3_url=http://127.0.0.1:$s3_port
+s3_id=bench s3_secret=bench-secret-$RANDOM$RANDOM
+mkdir -p "$work/s3"
+cat > "$work/s3proxy.properties" <<EOF
+s3proxy.endpoint=$s3_url
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=$s3_id
+s3proxy.credential=$s3_secret
+jclouds.provider=filesystem
+jclouds.filesystem.basedir=$work/s3
+EOF
+say "S3Proxy on $s3_url (filesystem backend)"
+java -Xmx512m -jar "$s3proxy_jar" --properties "$work/s3proxy.properties" > "$logs/s3proxy.log" 2>&1 &
+pids+=($!)
+export AWS_ACCESS_KEY_ID=$s3_id AWS_SECRET_ACCESS_KEY=$s3_secret AWS_DEFAULT_REGION=us-east-1
+export AWS_CONFIG_FILE=$work/aws.config AWS_SHARED_CREDENTIALS_FILE=$work/aws.credentials
+"$aws" configure set default.s3.addressing_style path
+s3=("$aws" --endpoint-url "$s3_url")
+wait_for S3Proxy "${s3[@]}" s3 ls
+"${s3[@]}" s3 mb s3://bench >/dev/null
+s3flags=(--s3-endpoint "$s3_url" --s3-path-style --s3-region us-east-1 --s3-access-key-id "$s3_id"
+  --s3-secret-access-key "$s3_secret")
+
+# --- data --------------------------------------------------------------------------------------
+say "loading $size of $data data with jetcd"
+java -cp cli/target/etcd-backup.jar bench/Loader.java "$endpoint" "$pki/ca.crt" "$pki/client.crt" "$pki/client.key" \
+  "$bytes" "$data" 42 > "$work/load.json" 2> "$logs/loader.log"
+cat "$work/load.json" >&2
+"$etcdctl" "${tls[@]}" snapshot save "$work/snap.db" > /dev/null 2>&1 # the restore and status input
+"$etcdutl" snapshot status "$work/snap.db" -w json > "$work/snap-status.json" 2>/dev/null
+age-keygen -o "$work/age.key" 2>/dev/null
+recipient=$(age-keygen -y "$work/age.key")
+key_count=$("$etcdctl" "${tls[@]}" get /registry --prefix --count-only -w fields | awk '/"Count"/{print $3}')
+
+# --- measuring ---------------------------------------------------------------------------------
+results=$work/results.jsonl
+: > "$results"
+seconds() { awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f", s }'; }
+measure() { # id rep command...
+  local id=$1 rep=$2; shift 2
+  local tv=$logs/$id-$rep.time
+  if ! /usr/bin/time -v -o "$tv" "$@" > "$logs/$id-$rep.out" 2> "$logs/$id-$rep.err"; then
+    echo "run.sh: contender $id failed in repetition $rep: $*; see $logs/$id-$rep.err" >&2
+    tail -5 "$logs/$id-$rep.err" >&2
+    exit 1
+  fi
+  local wall rss
+  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$tv" | seconds)
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tv")
+  printf '{"id":"%s","rep":%d,"wall":%s,"rssKiB":%d}\n' "$id" "$rep" "$wall" "$rss" >> "$results"
+  printf '   %s rep %d: %6.2f s %6d MiB\n' "$id" "$rep" "$wall" $((rss / 1024)) >&2
+}
+restore_flags() { echo --name r --initial-cluster r=http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 --data-dir "$1"; }
+
+say "backup: a etcdctl, b etcdctl+zstd+aws, c etcd-backup to S3, d etcd-backup to a dir; $reps times, alternating"
+for rep in $(seq "$reps"); do
+  rm -f "$work/a.db"
+  measure a "$rep" "$etcdctl" "${tls[@]}" snapshot save "$work/a.db"
+  rm -f "$work/b.db" "$work/b.db.zst"; "${s3[@]}" s3 rm --quiet --recursive s3://bench/script/
+  measure b "$rep" bash -c '"$1" "${@:5}" snapshot save "$2" && zstd -q --rm "$2" && "$3" --endpoint-url "$4" s3 cp --only-show-errors "$2.zst" s3://bench/script/snap.db.zst' \
+    - "$etcdctl" "$work/b.db" "$aws" "$s3_url" "${tls[@]}"
+  "${s3[@]}" s3 rm --quiet --recursive s3://bench/etcd-backup/
+  measure c "$rep" "$ours" snapshot --to s3://bench/etcd-backup --cluster-name bench --encrypt-to "$recipient" \
+    --verify-hashkv --spool-dir "$work" -o json "${s3flags[@]}" "${tls[@]}"
+  rm -rf "$work/store"
+  measure d "$rep" "$ours" snapshot --to "$work/store" --cluster-name bench --encrypt-to "$recipient" \
+    --verify-hashkv --spool-dir "$work" -o json "${tls[@]}"
+done
+rm -f "$work/a.db" "$work/b.db.zst" && rm -rf "$work/store"
+stored_size=$(jq .manifest.storedSize "$logs/c-1.out")
+db_size=$(jq .manifest.dbSize "$logs/c-1.out")
+
+say "restore: e etcdutl, f etcd-backup --from-file, g etcd-backup from S3; $reps times, alternating"
+for rep in $(seq "$reps"); do
+  rm -rf "$work/restored"
+  # shellcheck disable=SC2046
+  measure e "$rep" "$etcdutl" snapshot restore "$work/snap.db" $(restore_flags "$work/restored")
+  rm -rf "$work/restored"
+  # shellcheck disable=SC2046
+  measure f "$rep" "$ours" restore --from-file "$work/snap.db" $(restore_flags "$work/restored")
+  rm -rf "$work/restored"
+  # shellcheck disable=SC2046
+  measure g "$rep" "$ours" restore --from s3://bench/etcd-backup --cluster-name bench latest \
+    --identity-file "$work/age.key" --spool-dir "$work" "${s3flags[@]}" $(restore_flags "$work/restored")
+done
+rm -rf "$work/restored"
+
+say "offline status: s etcdutl snapshot status, t etcd-backup status; $reps times, alternating"
+for rep in $(seq "$reps"); do
+  measure s "$rep" "$etcdutl" snapshot status "$work/snap.db"
+  measure t "$rep" "$ours" status "$work/snap.db"
+done
+cp "$results" "$root/bench/out/results-$tag.jsonl"
+
+# --- report ------------------------------------------------------------------------------------
+say "writing the $tag section of $out"
+mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
+disk=$(findmnt -no SOURCE,FSTYPE -T "$work" | awk '{print $1" ("$2")"}')
+machine=$(cat <<EOF
+| machine | |
+|---|---|
+| CPU | $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores |
+| RAM | $(awk '/^MemTotal/{printf "%.0f", $2 / 1048576}' /proc/meminfo) GiB |
+| disk | $disk, $(lsblk -dno ROTA "$(findmnt -no SOURCE -T "$work")" 2>/dev/null | tr -d ' ' | sed 's/1/reported rotational (virtio)/;s/0/SSD/') |
+| load | load average $load_before before the run (other processes on the machine add noise; alternation spreads it) |
+| kernel | $(uname -sr), $(. /etc/os-release; echo "$PRETTY_NAME") |
+| Java | $(java -version 2>&1 | head -2 | tail -1), \`JAVA_OPTS=${java_opts:-}\` $( [[ -z $java_opts ]] && echo "(JVM defaults)") |
+| etcd-backup settings | $(env | grep '^ETCD_BACKUP_' | grep -v SECRET | sed 's/.*/`&`/' | paste -sd' ' | sed 's/^$/defaults/') |
+| etcd | etcd/etcdctl/etcdutl $("$etcd" --version | awk '/etcd Version/{print $3}') (TLS on loopback, one member) |
+| others | zstd $(zstd --version | grep -o 'v[0-9.]*' | head -1), $("$aws" --version | cut -d' ' -f1) (Debian), age $(age --version), S3Proxy 4.1.0 (filesystem backend, loopback, \`-Xmx512m\`) |
+EOF
+)
+summary=$(jq -s --arg refs "a e s" '
+  def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+  group_by(.id) | map({key: .[0].id, value: {median: (map(.wall) | median), min: (map(.wall) | min),
+    max: (map(.wall) | max), rss: (map(.rssKiB) | max), n: length}}) | from_entries' "$results")
+phases=$(for id in c d; do cat "$logs/$id"-*.out; done | jq -s '
+  def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+  [.[].manifest.timings] | {stream: (map(.streamMillis) | median), verify: (map(.verifyMillis) | median),
+    upload: (map(.uploadMillis) | median), total: (map(.totalMillis) | median)}')
+row() { # id label reference-id
+  jq -r --arg id "$1" --arg ref "$3" '.[$id] as $r | [$r.median, $r.min, $r.max, $r.median / .[$ref].median, $r.rss / 1024] | @tsv' <<< "$summary" |
+    awk -F'\t' -v name="$2" '{ printf "| %s | %.2f s | %.2f s | %.2f s | %.2f × | %.0f MiB |\n", name, $1, $2, $3, $4, $5 }'
+}
+ratio() { jq -r --arg a "$1" --arg b "$2" '(.[$a].median / .[$b].median) * 100 | round / 100' <<< "$summary"; }
+verdict() { awk -v x="$1" -v lim="$2" 'BEGIN { print (x <= lim ? "met" : "**missed**") }'; }
+rss_mib() { jq -r --arg id "$1" '.[$id].rss / 1024 | round' <<< "$summary"; }
+our_peak=$(jq -r '[.c.rss, .d.rss, .f.rss, .g.rss, .t.rss] | max / 1024 | round' <<< "$summary")
+table_head='| contender | median | min | max | ratio to reference (median) | peak RSS |
+|---|---|---|---|---|---|'
+section=$(cat <<EOF
+<!-- bench:begin $tag -->
+## $size, $data data${label:+ ($label)}
+
+Run on $(date -u +%Y-%m-%d) with \`bench/run.sh --size $size --data $data --reps $reps${java_opts:+ --java-opts \"$java_opts\"}${label:+ --label $label}\` ($(( ($(date +%s) - started_at) / 60 )) min in all).
+
+$machine
+
+Dataset: $key_count keys under \`/registry/...\` ($(jq -r '.puts' "$work/load.json") puts, one in eight rewriting an
+earlier key; $(mib "$(jq -r .valueBytes "$work/load.json")") of $data values, 1-20 KiB each), loaded with
+jetcd in $(jq -r .seconds "$work/load.json") s; snapshot db $(mib "$db_size") ($db_size bytes), revision
+$(jq -r .revision "$work/snap-status.json"); stored by etcd-backup as $(mib "$stored_size") (zstd level 3 + age,
+$(awk -v d="$db_size" -v s="$stored_size" 'BEGIN { printf "%.2f", d / s }')× smaller).
+Wall time and peak RSS from \`/usr/bin/time -v\`, $reps repetitions, contenders alternating; every file is in
+the page cache (24 GiB RAM). For the script (b) the peak RSS is that of its largest process.
+
+**Backup** (reference: a)
+
+$table_head
+$(row a "a. \`etcdctl snapshot save\` to local disk" a)
+$(row b "b. script: \`etcdctl snapshot save\`, \`zstd\`, \`aws s3 cp\` to S3Proxy" a)
+$(row c "c. \`etcd-backup snapshot\` to S3Proxy (zstd, age, all checks, HashKV)" a)
+$(row d "d. \`etcd-backup snapshot\` to a local dir (same)" a)
+
+etcd-backup's own phase timings (median of c and d, from the manifest): start to end of stream (health
+check, lock, stream) $(jq .stream <<< "$phases") ms, checks after the stream $(jq .verify <<< "$phases") ms, end of stream to
+commit $(jq .upload <<< "$phases") ms, total $(jq .total <<< "$phases") ms (the rest of the wall time is the JVM's start,
+the lock's release and the exit).
+
+**Restore** (reference: e)
+
+$table_head
+$(row e "e. \`etcdutl snapshot restore\`" e)
+$(row f "f. \`etcd-backup restore --from-file\`" e)
+$(row g "g. \`etcd-backup restore\` from S3Proxy (download, decrypt, decompress, checks)" e)
+
+**Offline status** (reference: etcdutl)
+
+$table_head
+$(row s "\`etcdutl snapshot status\`" s)
+$(row t "\`etcd-backup status\`" s)
+
+**Targets**
+
+| target | measured | |
+|---|---|---|
+| c ≤ 1.3 × a | $(ratio c a) × | $(verdict "$(ratio c a)" 1.3) |
+| c ≤ 0.7 × b | $(ratio c b) × | $(verdict "$(ratio c b)" 0.7) |
+| f ≤ 1.0 × e | $(ratio f e) × | $(verdict "$(ratio f e)" 1.0) |
+| g ≤ 1.5 × e | $(ratio g e) × | $(verdict "$(ratio g e)" 1.5) |
+| our peak RSS ≤ 300 MiB | $our_peak MiB (c $(rss_mib c), d $(rss_mib d), f $(rss_mib f), g $(rss_mib g), status $(rss_mib t)) | $(verdict "$our_peak" 300) |
+<!-- bench:end $tag -->
+EOF
+)
+if [[ ! -f $out ]]; then
+  printf '# Benchmarks\n\nMade by `bench/run.sh`; each size has its own section, replaced when that size runs again.\n\n' > "$out"
+fi
+if grep -q "^<!-- bench:begin $tag -->" "$out"; then
+  # Replace the old section in place, keeping everything around it.
+  awk -v tag="$tag" -v file=<(printf '%s\n' "$section") '
+    $0 == "<!-- bench:begin " tag " -->" { while ((getline line < file) > 0) print line; skip = 1; next }
+    $0 == "<!-- bench:end " tag " -->" { skip = 0; next }
+    !skip' "$out" > "$out.tmp" && mv "$out.tmp" "$out"
+else
+  printf '\n%s\n' "$section" >> "$out"
+fi
+printf '%s\n' "$section" | sed -n '/^\*\*Backup/,$p' >&2
+say "done in $(( ($(date +%s) - started_at) / 60 )) min; logs in $logs"
