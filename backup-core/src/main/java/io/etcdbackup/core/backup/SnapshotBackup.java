@@ -88,8 +88,10 @@ public final class SnapshotBackup {
              ? BackupLock.acquire(lockClient, clients.config(), cluster, request.lockTtl(), request.lockWait(), started)
              : null) {
       List<String> failures = new ArrayList<>();
-      for (int i = 0; i < Math.min(request.maxAttempts(), candidates.size()); i++) {
-        MemberSelector.Candidate c = candidates.get(i);
+      // The next candidate each time; with fewer candidates than attempts (a one-member cluster)
+      // the list starts over, so a passing fault of the only member is retried after a pause.
+      for (int i = 0; i < request.maxAttempts(); i++) {
+        MemberSelector.Candidate c = candidates.get(i % candidates.size());
         if (i > 0) {
           pause(request.retryBackoff().multipliedBy(1L << Math.min(i - 1, 6)));
         }
