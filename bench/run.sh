@@ -13,7 +13,7 @@
 #            g etcd-backup restore from S3
 #   offline  etcdutl snapshot status (the reference) and etcd-backup status
 # and writes (or replaces) the "--size --data [--label]" section of --out (--java-opts: JVM flags for
-# etcd-backup, default $JAVA_OPTS; give such runs a --label; ETCD_BACKUP_* variables, which set
+# etcd-backup, default $JAVA_OPTS, else bin/etcd-backup's own; give such runs a --label; ETCD_BACKUP_* variables, which set
 # etcd-backup's flags, are recorded in the report). Everything it starts is stopped
 # on exit. Runs as root (or with sudo) after scripts/test.sh's installs; installs awscli itself.
 set -euo pipefail
@@ -64,7 +64,8 @@ etcd_dir=${ETCD_35_BIN_DIR:-$root/.cache/etcd/3.5.30/usr/bin}
 [[ -x $etcd_dir/etcdutl ]] || scripts/install-etcd.sh >/dev/null
 etcd=$etcd_dir/etcd etcdctl=$etcd_dir/etcdctl etcdutl=$etcd_dir/etcdutl
 ours=$root/bin/etcd-backup
-export JAVA_OPTS=$java_opts
+# bin/etcd-backup applies its own JVM defaults only when JAVA_OPTS is unset (an empty value counts as set)
+if [[ -n $java_opts ]]; then export JAVA_OPTS=$java_opts; else unset JAVA_OPTS; fi
 
 if ((build)); then
   say "building etcd-backup"
@@ -237,7 +238,7 @@ machine=$(cat <<EOF
 | disk | $disk, $(lsblk -dno ROTA "$(findmnt -no SOURCE -T "$work")" 2>/dev/null | tr -d ' ' | sed 's/1/reported rotational (virtio)/;s/0/SSD/') |
 | load | load average $load_before before the run (other processes on the machine add noise; alternation spreads it) |
 | kernel | $(uname -sr), $(. /etc/os-release; echo "$PRETTY_NAME") |
-| Java | $(java -version 2>&1 | head -2 | tail -1), \`JAVA_OPTS=${java_opts:-}\` $( [[ -z $java_opts ]] && echo "(JVM defaults)") |
+| Java | $(java -version 2>&1 | head -2 | tail -1), $( [[ -n $java_opts ]] && echo "\`JAVA_OPTS=$java_opts\`" || echo "bin/etcd-backup's defaults (\`$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$ours")\`)") |
 | etcd-backup settings | $(env | grep '^ETCD_BACKUP_' | grep -v SECRET | sed 's/.*/`&`/' | paste -sd' ' | sed 's/^$/defaults/') |
 | etcd | etcd/etcdctl/etcdutl $("$etcd" --version | awk '/etcd Version/{print $3}') (TLS on loopback, one member) |
 | others | zstd $(zstd --version | grep -o 'v[0-9.]*' | head -1), $("$aws" --version | cut -d' ' -f1) (Debian), age $(age --version), S3Proxy 4.1.0 (filesystem backend, loopback, \`-Xmx512m\`) |
