@@ -3,7 +3,8 @@ package io.etcdbackup.core.snapshot;
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.bbolt.BboltCheck;
 import io.etcdbackup.core.bbolt.BboltReader;
-import io.etcdbackup.core.bbolt.BucketVisitor;
+import io.etcdbackup.core.bbolt.BucketEntryVisitor;
+import io.etcdbackup.core.bbolt.EntryView;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -31,7 +32,7 @@ public final class SnapshotInspector {
   }
 
   /** The running figures of one status pass. */
-  private static final class StatusDigest implements BucketVisitor {
+  private static final class StatusDigest implements BucketEntryVisitor {
     private final Path db;
     private final CRC32C crc = new CRC32C();
     private boolean inKeyBucket;
@@ -49,16 +50,17 @@ public final class SnapshotInspector {
     }
 
     @Override
-    public void entry(byte[] key, byte[] value) {
-      crc.update(key);
-      if (value != null) {
-        crc.update(value);
+    public void entry(EntryView e) {
+      byte[] b = e.array();
+      crc.update(b, e.keyOffset(), e.keyLength());
+      if (!e.isBucket()) {
+        crc.update(b, e.valueOffset(), e.valueLength());
       }
       if (inKeyBucket) {
-        if (key.length < Revisions.LENGTH) {
-          throw new IntegrityException(db + ": bucket key holds a " + key.length + "-byte key, not a revision");
+        if (e.keyLength() < Revisions.LENGTH) {
+          throw new IntegrityException(db + ": bucket key holds a " + e.keyLength() + "-byte key, not a revision");
         }
-        revision = Revisions.main(key);
+        revision = Revisions.main(b, e.keyOffset());
       }
       totalKey++;
     }
