@@ -163,8 +163,8 @@ final class Checker {
     }
   }
 
-  /** Checks the subtree at page {@code id}, whose keys must lie in [{@code lower}, {@code upper}). */
-  private void checkNode(long id, byte[] lower, byte[] upper, int depth, KeyOrder order, int level, int slot)
+  /** Checks the subtree at page {@code id}, whose keys must lie in [{@code lower}, {@code upper}); returns whether it is a leaf. */
+  private boolean checkNode(long id, byte[] lower, byte[] upper, int depth, KeyOrder order, int level, int slot)
       throws IOException {
     if (depth >= Tree.MAX_DEPTH) {
       throw fail("page " + id + ": tree deeper than " + Tree.MAX_DEPTH + " levels (rule: no cycles)");
@@ -182,9 +182,10 @@ final class Checker {
     p.requireTreeNode();
     if (p.isBranch()) {
       checkBranch(reads.pin(p, slot), lower, upper, depth, order, level, slot);
-    } else {
-      checkLeaf(p, lower, upper, order, level, slot);
+      return false;
     }
+    checkLeaf(p, lower, upper, order, level, slot);
+    return true;
   }
 
   private void checkBranch(Page p, byte[] lower, byte[] upper, int depth, KeyOrder order, int level, int slot)
@@ -194,6 +195,7 @@ final class Checker {
       throw p.corrupt("empty branch (rule: a branch has children)");
     }
     byte[] key = p.key(0);
+    boolean leafChildren = false;
     if (lower != null && Keys.compare(key, lower) < 0) {
       throw p.corrupt("branch key[0] " + Keys.hex(key) + " is below its parent's key " + Keys.hex(lower)
           + " (rule: branch keys consistent with children)");
@@ -212,7 +214,11 @@ final class Checker {
         throw p.corrupt("branch key[" + i + "] " + Keys.hex(key) + " is not above the last key "
             + Keys.hex(order.last()) + " of the child before it (rule: branch keys consistent with children)");
       }
-      checkNode(p.child(i), key, next, depth + 1, order, level, slot + 1);
+      if (leafChildren) {
+        reads.hint(p, i);
+      }
+      // a bbolt tree is balanced: when one child is a leaf, all are
+      leafChildren = checkNode(p.child(i), key, next, depth + 1, order, level, slot + 1);
       key = next;
     }
   }

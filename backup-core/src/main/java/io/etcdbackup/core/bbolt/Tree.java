@@ -59,7 +59,11 @@ final class Tree {
       if (stack.size() >= MAX_DEPTH) {
         throw f.page.corrupt("tree deeper than " + MAX_DEPTH + " levels (rule: no cycles)");
       }
+      if (f.leafChildren) {
+        reader.hint(f.page, f.next);
+      }
       Page child = node(reader, f.page.child(f.next++));
+      f.leafChildren = child.isLeaf(); // a bbolt tree is balanced: a leaf's siblings are leaves
       if (child.isLeaf()) {
         emitLeaf(child, view, visitor);
       } else {
@@ -169,6 +173,7 @@ final class Tree {
   private static final class Frame {
     final Page page;
     int next;
+    boolean leafChildren;
 
     Frame(Page page) {
       this.page = page;

@@ -160,6 +160,54 @@ class PageReaderTest {
   }
 
   @Test
+  void aHintReadsTheRunOfSiblingsThatFollowEachOther() throws Exception {
+    Path f = dir.resolve("hint.db");
+    Fixtures.writeNumbered(f, PS, "key", 4000, 4000); // one single-page leaf per key, in key order
+    try (BboltReader r = BboltReader.open(f)) {
+      long a = r.pages().read(r.bucket(utf8("key")).root()).child(0); // the leaves' branch's first child
+      while (!r.pages().read(a).isLeaf()) {
+        a = r.pages().read(a).child(0);
+      }
+      // a parent whose children run a..a+2, then jump back to a+40..a+41
+      long[] children = {a, a + 1, a + 2, a + 40, a + 41};
+      Node n = new Node(false);
+      for (int i = 0; i < children.length; i++) {
+        n.add(0, new byte[] {(byte) ('a' + i)}, 0, 1, null, 0, 0, children[i]);
+      }
+      byte[] image = new byte[(int) n.size()];
+      n.encode(image, 0, 9, 0);
+      Page branch = new Page("f", "test branch", image, 0, image.length);
+
+      PageReader reader = new PageReader(r.pages());
+      reader.hint(branch, 0);
+      reader.read(a);
+      // the three siblings, the last one guessed as long as the one before it
+      assertThat(reader.bytesRead()).isEqualTo(3 * PS);
+      reader.hint(branch, 1);
+      reader.read(a + 1);
+      reader.hint(branch, 2);
+      reader.read(a + 2);
+      assertThat(reader.reads()).isEqualTo(1);
+      reader.hint(branch, 3);
+      reader.read(a + 40);
+      assertThat(reader.reads()).isEqualTo(2);
+      assertThat(reader.bytesRead()).isEqualTo(5 * PS);
+      // the last child: no sibling tells its length, 16 KiB are guessed
+      reader.hint(branch, 4);
+      reader.read(a + 41);
+      assertThat(reader.reads()).isEqualTo(2); // read with a + 40
+      // a hint for a page that is not the next one read is ignored
+      reader.hint(branch, 0);
+      Page p = reader.read(a + 200);
+      assertThat(bytes(p)).isEqualTo(bytes(r.pages().read(a + 200)));
+      assertThat(reader.bytesRead()).isEqualTo(5 * PS + PageReader.FIRST_READ_AHEAD_BYTES);
+      reader.hint(branch, 4);
+      reader.read(a + 41);
+      assertThat(reader.bytesRead()).isEqualTo(5 * PS + PageReader.FIRST_READ_AHEAD_BYTES + PageReader.GUESS_BYTES);
+    }
+  }
+
+  @Test
   void aSmallFileGetsAWindowOfItsOwnSize() throws Exception {
     Path f = dir.resolve("small.db");
     Fixtures.writeNumbered(f, PS, "key", 3, 10);
