@@ -2,6 +2,7 @@ package io.etcdbackup.cli;
 
 import io.etcdbackup.core.etcd.Alarm;
 import io.etcdbackup.core.etcd.ClusterInspector;
+import io.etcdbackup.core.etcd.EtcdClients;
 import io.etcdbackup.core.etcd.ConsistencyReport;
 import io.etcdbackup.core.etcd.EndpointReport;
 import io.etcdbackup.core.etcd.EndpointStatus;
@@ -39,8 +40,10 @@ final class HealthCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    HealthReport r = new ClusterInspector(connection.clients())
-        .health(new ClusterInspector.HealthOptions(!endpointsOnly, consistency));
+    HealthReport r;
+    try (EtcdClients clients = connection.clients()) {
+      r = new ClusterInspector(clients).health(new ClusterInspector.HealthOptions(!endpointsOnly, consistency));
+    }
     int code = switch (r.verdict()) {
       case HEALTHY -> ExitCodes.OK;
       case DEGRADED -> ExitCodes.DEGRADED;

@@ -1,6 +1,7 @@
 package io.etcdbackup.cli;
 
 import io.etcdbackup.core.etcd.ClusterInspector;
+import io.etcdbackup.core.etcd.EtcdClients;
 import io.etcdbackup.core.etcd.MemberInfo;
 import java.io.PrintWriter;
 import java.util.List;
@@ -20,7 +21,10 @@ final class MembersCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    List<MemberInfo> members = new ClusterInspector(connection.clients()).members();
+    List<MemberInfo> members;
+    try (EtcdClients clients = connection.clients()) {
+      members = new ClusterInspector(clients).members();
+    }
     PrintWriter out = spec.commandLine().getOut();
     if (output.json()) {
       ArrayNode arr = Formats.JSON.createArrayNode();

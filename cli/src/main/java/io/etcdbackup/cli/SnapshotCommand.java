@@ -56,10 +56,10 @@ final class SnapshotCommand implements Callable<Integer> {
   @Option(names = "--compression", paramLabel = "ALG", defaultValue = "zstd", description = "zstd, gzip or none (default ${DEFAULT-VALUE}).")
   String compression;
 
-  @Option(names = "--compression-level", paramLabel = "N", description = "zstd 1-19 (default 3), gzip 1-9 (default 6).")
+  @Option(names = "--compression-level", paramLabel = "N", description = "zstd 1-19 (default 1), gzip 1-9 (default 6).")
   Integer compressionLevel;
 
-  @Option(names = "--compression-workers", paramLabel = "N", defaultValue = "2",
+  @Option(names = "--compression-workers", paramLabel = "N", defaultValue = "1",
       description = "zstd compression threads (default ${DEFAULT-VALUE}).")
   int compressionWorkers;
 
@@ -108,9 +108,8 @@ final class SnapshotCommand implements Callable<Integer> {
     BackupRequest request = new BackupRequest(Optional.ofNullable(clusterName), Optional.ofNullable(member),
         spoolDir != null ? spoolDir : Path.of(System.getProperty("java.io.tmpdir")), compression(), encryption(),
         verifyHashKv, maxAttempts, retryBackoff, streamIdleTimeout, !noLock, lockTtl, lockWait, leftoverGrace, labels);
-    EtcdClients clients = connection.clients();
     BackupResult result;
-    try (BackupStore store = storeOptions.open(to)) {
+    try (EtcdClients clients = connection.clients(); BackupStore store = storeOptions.open(to)) {
       result = new SnapshotBackup(clients, new EtcdSnapshotSource(clients, streamIdleTimeout), new BackupRepository(store),
           Clock.systemUTC(), Versions.tool()).run(request);
     }
@@ -120,7 +119,7 @@ final class SnapshotCommand implements Callable<Integer> {
 
   private Compression compression() {
     return switch (Compression.Algorithm.parse(compression)) {
-      case ZSTD -> Compression.zstd(compressionLevel == null ? 3 : compressionLevel, compressionWorkers);
+      case ZSTD -> Compression.zstd(compressionLevel == null ? 1 : compressionLevel, compressionWorkers);
       case GZIP -> Compression.gzip(compressionLevel == null ? 6 : compressionLevel);
       case NONE -> {
         if (compressionLevel != null) {

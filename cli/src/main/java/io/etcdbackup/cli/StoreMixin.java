@@ -48,7 +48,7 @@ final class StoreMixin {
   String kmsKeyId;
 
   @Option(names = "--s3-part-size", paramLabel = "SIZE", converter = ByteSize.class,
-      description = "Multipart part size (default 16MiB, at least 5MiB).")
+      description = "Multipart part size (default 8MiB, at least 5MiB).")
   Long partSize;
 
   @Option(names = "--s3-max-parts-in-flight", paramLabel = "N", description = "Parts uploading at once (default 4).")

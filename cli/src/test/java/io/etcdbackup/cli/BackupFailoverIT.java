@@ -93,9 +93,9 @@ class BackupFailoverIT {
   @Test
   void theSourceKilledMidStreamTheRunCompletesFromAnotherMember() throws Exception {
     try (EtcdCluster c = EtcdCluster.builder().version(EtcdVersion.V3_5).members(3).start();
-         BackupStore store = BackupStores.open(S3.storeUri(S3.newPrefix("failover")), S3.storeOptions())) {
+         BackupStore store = BackupStores.open(S3.storeUri(S3.newPrefix("failover")), S3.storeOptions());
+         EtcdClients clients = clients(c)) {
       SampleData.bulk(c.client(), "/registry/secrets/bulk/", 12_000_000, 8192, 1);
-      EtcdClients clients = clients(c);
       int[] killed = {-1};
       SnapshotSource source = interrupting(clients, 1_000_000, endpoint -> {
         killed[0] = indexOf(c, endpoint);
@@ -117,9 +117,9 @@ class BackupFailoverIT {
   void allMembersKilledNothingIsCommittedAndNoUploadIsLeft() throws Exception {
     String prefix = S3.newPrefix("all-dead");
     try (EtcdCluster c = EtcdCluster.builder().version(EtcdVersion.V3_4).members(3).start();
-         BackupStore store = BackupStores.open(S3.storeUri(prefix), S3.storeOptions())) {
+         BackupStore store = BackupStores.open(S3.storeUri(prefix), S3.storeOptions());
+         EtcdClients clients = clients(c)) {
       SampleData.bulk(c.client(), "/registry/secrets/bulk/", 12_000_000, 8192, 2);
-      EtcdClients clients = clients(c);
       SnapshotSource source = interrupting(clients, 1_000_000, endpoint -> c.members().forEach(m -> c.kill(m.index())));
       BackupRequest noLock = new BackupRequest(Optional.of("failover"), Optional.empty(), tmp.resolve("spool"),
           request().compression(), Optional.empty(), false, 3, Duration.ofMillis(100), Duration.ofSeconds(10), false,
@@ -138,9 +138,9 @@ class BackupFailoverIT {
   @Test
   void twoConcurrentRunsOneCommitsTheOtherExitsWithTheLockCode() throws Exception {
     try (EtcdCluster c = EtcdCluster.builder().version(EtcdVersion.V3_5).members(1).start();
-         BackupStore store = BackupStores.open(S3.storeUri(S3.newPrefix("lock")), S3.storeOptions())) {
+         BackupStore store = BackupStores.open(S3.storeUri(S3.newPrefix("lock")), S3.storeOptions());
+         EtcdClients clients = clients(c)) {
       SampleData.bulk(c.client(), "/registry/secrets/bulk/", 4_000_000, 8192, 3);
-      EtcdClients clients = clients(c);
       CountDownLatch streaming = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
       SnapshotSource paused = interrupting(clients, 100_000, endpoint -> {

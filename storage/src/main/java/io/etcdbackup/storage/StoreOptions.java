@@ -46,8 +46,12 @@ public record StoreOptions(
     int maxPartsInFlight) {
 
   public static final long MIB = 1024L * 1024L;
-  /** 16 MiB parts: 10,000 of them cover 156 GiB, far beyond etcd's 8 GiB quota. */
-  public static final long DEFAULT_PART_SIZE = 16 * MIB;
+  /**
+   * 8 MiB parts: 10,000 of them cover 78 GiB, far beyond etcd's 8 GiB quota, and five of them (four
+   * in flight and the one filling) fit the 128 MiB heap bin/etcd-backup runs with; 16 MiB parts
+   * made that heap collect constantly (docs/benchmarks.md).
+   */
+  public static final long DEFAULT_PART_SIZE = 8 * MIB;
   /** S3 refuses parts smaller than 5 MiB (except the last); 10,000 of them still cover 48 GiB. */
   public static final long MIN_PART_SIZE = 5 * MIB;
   /** Parts live in one Java array each; 1 GiB keeps (in flight + 1) buffers within reason. */

@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Test;
 class StoreOptionsTest {
 
   @Test
-  void defaultsAreSixteenMebibytePartsFourInFlightAndTheSdkChains() {
+  void defaultsAreEightMebibytePartsFourInFlightAndTheSdkChains() {
     StoreOptions o = StoreOptions.defaults();
 
-    assertThat(o.partSize()).isEqualTo(16L * 1024 * 1024);
+    assertThat(o.partSize()).isEqualTo(8L * 1024 * 1024);
     assertThat(o.maxPartsInFlight()).isEqualTo(4);
     assertThat(o.sse()).isEqualTo(Sse.NONE);
     assertThat(o.pathStyle()).isFalse();

@@ -32,7 +32,7 @@ public final class EtcdSnapshotSource implements SnapshotSource {
   @Override
   public void stream(URI endpoint, OutputStream sink) throws IOException {
     Receiver receiver = new Receiver(sink);
-    try (Client client = clients.forEndpoint(endpoint)) {
+    try (Client client = clients.dedicated(endpoint)) {
       client.getMaintenanceClient().snapshot(receiver);
       receiver.await(endpoint);
     } finally {

@@ -11,6 +11,7 @@ import io.etcdbackup.core.store.BackupId;
 import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.core.store.Manifest;
+import io.etcdbackup.core.store.ManifestCodec;
 import io.etcdbackup.core.store.ObjectUpload;
 import io.etcdbackup.core.store.StoredObject;
 import io.etcdbackup.core.stream.Spool;
@@ -25,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -72,6 +74,8 @@ public final class SnapshotBackup {
   public BackupResult run(BackupRequest request) {
     Instant started = clock.instant();
     long t0 = System.nanoTime();
+    // Jackson's first use costs most of a second: pay it while the snapshot streams.
+    CompletableFuture.runAsync(ManifestCodec::warmUp);
     HealthReport health = new ClusterInspector(clients).health(new ClusterInspector.HealthOptions(true, false));
     List<MemberSelector.Candidate> candidates = MemberSelector.candidates(health, request.member());
     long clusterId = candidates.get(0).status().clusterId();
@@ -84,8 +88,10 @@ public final class SnapshotBackup {
              ? BackupLock.acquire(lockClient, clients.config(), cluster, request.lockTtl(), request.lockWait(), started)
              : null) {
       List<String> failures = new ArrayList<>();
-      for (int i = 0; i < Math.min(request.maxAttempts(), candidates.size()); i++) {
-        MemberSelector.Candidate c = candidates.get(i);
+      // The next candidate each time; with fewer candidates than attempts (a one-member cluster)
+      // the list starts over, so a passing fault of the only member is retried after a pause.
+      for (int i = 0; i < request.maxAttempts(); i++) {
+        MemberSelector.Candidate c = candidates.get(i % candidates.size());
         if (i > 0) {
           pause(request.retryBackoff().multipliedBy(1L << Math.min(i - 1, 6)));
         }
@@ -183,6 +189,9 @@ public final class SnapshotBackup {
           long verified = System.nanoTime();
 
           Encoded encoded = join(encoding);
+          // Nothing reads the raw db any more: deleting it (a second or so for a few GiB) overlaps
+          // the rest of the upload instead of following it.
+          raw.close();
           long uploadedBytes = join(uploading);
           if (uploadedBytes != encoded.size()) {
             throw new EtcdBackupException("upload of " + key + " sent " + uploadedBytes + " bytes of " + encoded.size());

@@ -1,6 +1,5 @@
 package io.etcdbackup.core.backup;
 
-import io.etcd.jetcd.Client;
 import io.etcd.jetcd.maintenance.HashKVResponse;
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.bbolt.BboltReader;
@@ -20,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +74,10 @@ final class Verification {
   }
 
   Result check(Path db, long length, byte[] rawSha, long revision) throws IOException {
+    // The member computes its HashKV while we check the file: ask first, wait last.
+    CompletableFuture<HashKVResponse> live = hashKv
+        ? clients.shared(source.endpoint()).getMaintenanceClient().hashKV(source.endpoint().toString(), revision)
+        : null;
     SnapshotStatus status = SnapshotInspector.status(db);
     if (status.totalSize() != length) {
       throw new IntegrityException("the snapshot from " + source.label() + " is " + length
@@ -91,11 +95,12 @@ final class Verification {
       // etcd 3.4 does not write meta/term; the member's status term stands in (ETCD-FORMATS §3.2)
       raftTerm = term == null ? null : u64(term);
     }
-    Manifest.HashKvCheck kv = hashKv ? compareHashKv(db, status.revision()) : Manifest.HashKvCheck.notRequested();
+    Manifest.HashKvCheck kv = hashKv ? compareHashKv(db, revision, live) : Manifest.HashKvCheck.notRequested();
     return new Result(status, raftIndex, raftTerm, kv, source);
   }
 
-  private Manifest.HashKvCheck compareHashKv(Path db, long revision) throws IOException {
+  private Manifest.HashKvCheck compareHashKv(Path db, long revision, CompletableFuture<HashKVResponse> pending)
+      throws IOException {
     HashKvRules rules = HashKvRules.forEtcdVersion(source.status().version());
     HashKvResult file;
     try {
@@ -104,10 +109,8 @@ final class Verification {
       return skipped(revision, "the file cannot answer HashKV at its own revision: " + e.getMessage());
     }
     HashKVResponse live;
-    String endpoint = source.endpoint().toString();
-    try (Client c = clients.forEndpoint(source.endpoint())) {
-      live = c.getMaintenanceClient().hashKV(endpoint, revision)
-          .get(clients.config().commandTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
+    try {
+      live = pending.get(clients.config().commandTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();

@@ -57,8 +57,8 @@ public final class ClusterInspector {
   public List<MemberInfo> members() {
     List<String> failures = new ArrayList<>();
     for (URI endpoint : config.endpoints()) {
-      try (Client c = clients.forEndpoint(endpoint)) {
-        List<Member> list = await(c.getClusterClient().listMember()).getMembers();
+      try {
+        List<Member> list = await(clients.shared(endpoint).getClusterClient().listMember()).getMembers();
         return list.stream().map(ClusterInspector::toInfo)
             .sorted(Comparator.comparing(MemberInfo::name).thenComparingLong(MemberInfo::id)).toList();
       } catch (Exception e) {
@@ -171,32 +171,31 @@ public final class ClusterInspector {
    * without its member id, quorum cannot be judged.
    */
   private EndpointReport probe(String endpoint) {
-    try (Client c = clients.forEndpoint(URI.create(endpoint))) {
-      Optional<EndpointStatus> status = Optional.empty();
-      Optional<String> statusError = Optional.empty();
-      try {
-        status = Optional.of(toStatus(await(c.getMaintenanceClient().statusMember(endpoint))));
-      } catch (Exception e) {
-        interruptIfNeeded(e);
-        statusError = Optional.of(EtcdErrors.cause(e, config));
-      }
-      long start = System.nanoTime();
-      Optional<String> readError = Optional.empty();
-      try {
-        await(c.getKVClient().get(HEALTH_KEY));
-      } catch (Exception e) {
-        interruptIfNeeded(e);
-        String cause = EtcdErrors.cause(e, config);
-        // etcdctl counts "permission denied" as healthy: the request went through consensus.
-        if (!cause.startsWith("permission denied")) {
-          readError = Optional.of(cause);
-        }
-      }
-      Duration took = Duration.ofNanos(System.nanoTime() - start);
-      Optional<String> statusProblem = statusError.map(s -> "status: " + s);
-      Optional<String> error = readError.or(() -> statusProblem);
-      return new EndpointReport(endpoint, error.isEmpty(), took, error, status);
+    Client c = clients.shared(URI.create(endpoint));
+    Optional<EndpointStatus> status = Optional.empty();
+    Optional<String> statusError = Optional.empty();
+    try {
+      status = Optional.of(toStatus(await(c.getMaintenanceClient().statusMember(endpoint))));
+    } catch (Exception e) {
+      interruptIfNeeded(e);
+      statusError = Optional.of(EtcdErrors.cause(e, config));
     }
+    long start = System.nanoTime();
+    Optional<String> readError = Optional.empty();
+    try {
+      await(c.getKVClient().get(HEALTH_KEY));
+    } catch (Exception e) {
+      interruptIfNeeded(e);
+      String cause = EtcdErrors.cause(e, config);
+      // etcdctl counts "permission denied" as healthy: the request went through consensus.
+      if (!cause.startsWith("permission denied")) {
+        readError = Optional.of(cause);
+      }
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    Optional<String> statusProblem = statusError.map(s -> "status: " + s);
+    Optional<String> error = readError.or(() -> statusProblem);
+    return new EndpointReport(endpoint, error.isEmpty(), took, error, status);
   }
 
   private List<Alarm> alarms(List<EndpointReport> reports) {
@@ -204,7 +203,8 @@ public final class ClusterInspector {
       if (!r.healthy()) {
         continue;
       }
-      try (Client c = clients.forEndpoint(URI.create(r.endpoint()))) {
+      try {
+        Client c = clients.shared(URI.create(r.endpoint()));
         List<AlarmMember> list = await(c.getMaintenanceClient().listAlarms()).getAlarms();
         return list.stream().map(a -> new Alarm(a.getMemberId(), a.getAlarmType().name())).toList();
       } catch (Exception e) {
@@ -222,7 +222,8 @@ public final class ClusterInspector {
     Map<Long, EndpointReport> oneEndpointPerMember = new LinkedHashMap<>();
     answering.forEach(r -> oneEndpointPerMember.putIfAbsent(r.status().get().memberId(), r));
     List<ConsistencyReport.MemberHash> hashes = forEachParallel(List.copyOf(oneEndpointPerMember.values()), r -> {
-      try (Client c = clients.forEndpoint(URI.create(r.endpoint()))) {
+      try {
+        Client c = clients.shared(URI.create(r.endpoint()));
         HashKVResponse h = await(c.getMaintenanceClient().hashKV(r.endpoint(), rev));
         return new ConsistencyReport.MemberHash(r.endpoint(), r.status().get().memberId(),
             Optional.of(Integer.toUnsignedLong(h.getHash())), h.getCompacted(), Optional.empty());

@@ -13,17 +13,24 @@ import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
 
 /**
  * Builds jetcd clients from one {@link EtcdConnectionConfig}. PEM files are read and checked once,
  * here, so a bad or expired file is reported before any connection is tried.
+ *
+ * <p>Short calls share one client per endpoint ({@link #shared}): each jetcd client costs a Vert.x
+ * instance and a TLS handshake, and one run asks the same members many things. {@link #close()}
+ * closes the shared ones.
  */
-public final class EtcdClients {
+public final class EtcdClients implements AutoCloseable {
 
   private final EtcdConnectionConfig config;
   private final SslContext sslContext;
+  private final Map<URI, Client> shared = new ConcurrentHashMap<>();
 
   public EtcdClients(EtcdConnectionConfig config) {
     this.config = config;
@@ -40,11 +47,25 @@ public final class EtcdClients {
   }
 
   /**
-   * A client that talks to exactly one endpoint: for per-member health, and for a snapshot, which
-   * must stream from one member only. The caller closes it.
+   * A new client that talks to exactly one endpoint, for the caller alone: a snapshot, which must
+   * stream from one member and is cancelled by closing its client. The caller closes it.
    */
-  public Client forEndpoint(URI endpoint) {
+  public Client dedicated(URI endpoint) {
     return build(List.of(endpoint));
+  }
+
+  /**
+   * The client to exactly one endpoint that every short call of this session shares (status,
+   * health reads, alarms, member list, HashKV). Do not close it; {@link #close()} does.
+   */
+  public Client shared(URI endpoint) {
+    return shared.computeIfAbsent(endpoint, e -> build(List.of(e)));
+  }
+
+  @Override
+  public void close() {
+    shared.values().forEach(Client::close);
+    shared.clear();
   }
 
   private Client build(List<URI> endpoints) {

@@ -18,6 +18,11 @@ public final class ManifestCodec {
 
   private ManifestCodec() {}
 
+  /** Initialises the mapper (class loading and introspection take most of a second the first time). */
+  public static void warmUp() {
+    JSON.writeValueAsBytes(new Manifest.Timings(0, 0, 0, 0));
+  }
+
   public static byte[] toJson(Manifest m) {
     return JSON.writeValueAsBytes(m);
   }

@@ -78,9 +78,13 @@ public final class Compression {
     return new Compression(Algorithm.NONE, 0, 0);
   }
 
-  /** The default: zstd level 3 with two workers, which keeps up with etcd's snapshot speed (LIBRARIES.md). */
+  /**
+   * The default: zstd level 1 with one worker thread. On 2 cores, level 3 with two workers took CPU
+   * from the snapshot stream and etcd itself and made backups slower for a 1% smaller object
+   * (docs/benchmarks.md); level 1 still runs at ~400 MB/s a core.
+   */
   public static Compression defaults() {
-    return zstd(3, 2);
+    return zstd(1, 1);
   }
 
   /** For reading: the algorithm alone decides how to decompress. */

@@ -176,11 +176,14 @@ public final class Spool implements Closeable {
     }
   }
 
-  /** Closes the file and deletes it; followers still reading fail. */
+  /** Closes the file and deletes it; followers still reading fail. Idempotent. */
   @Override
   public void close() throws IOException {
     lock.lock();
     try {
+      if (closed) {
+        return;
+      }
       closed = true;
       grown.signalAll();
     } finally {
