@@ -6,7 +6,8 @@ import io.etcdbackup.core.bbolt.BboltCheck;
 import io.etcdbackup.core.bbolt.BboltReader;
 import io.etcdbackup.core.bbolt.BboltWriter;
 import io.etcdbackup.core.bbolt.BucketWriter;
-import io.etcdbackup.core.bbolt.KeyValueVisitor;
+import io.etcdbackup.core.bbolt.EntryView;
+import io.etcdbackup.core.bbolt.EntryVisitor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,11 @@ import java.util.TreeSet;
  * <p>Everything else is copied unchanged, including {@code meta/confState} of the old cluster,
  * compaction marks and {@code cluster/clusterVersion}, as etcdutl leaves them. The copy streams:
  * buckets in name order, keys in key order, with the few inserted keys merged into each bucket's
- * sorted stream, so memory does not grow with the db.
+ * sorted stream, so memory does not grow with the db. Entries go from the page being read to the
+ * page being written without a copy of their own ({@link BboltReader#forEachEntry}).
+ *
+ * <p>The written file is checked in full ({@link BboltCheck}: an independent reading of what the
+ * writer produced) before its fsync, while the writes of the last megabytes reach the disk.
  */
 final class DbRewriter {
   static final byte[] KEY = ascii("key");
@@ -55,8 +60,8 @@ final class DbRewriter {
   private DbRewriter() {}
 
   /**
-   * Writes {@code target} (which must not exist) from {@code source} for {@code plan}, then checks
-   * the written file's bbolt structure.
+   * Writes {@code target} (which must not exist) from {@code source} for {@code plan}, checks the
+   * written file's bbolt structure and fsyncs it.
    *
    * @return the highest main revision in the written {@code key} bucket
    */
@@ -72,11 +77,13 @@ final class DbRewriter {
         for (ByteArray name : bucketNames(in, overlays)) {
           copyBucket(in, out, name.bytes(), overlays.get(name));
         }
-        out.finish();
+        out.finishWithoutSync();
+        // Checked through the page cache while the disk catches up: the same bytes the fsync makes durable.
+        try (BboltReader written = BboltReader.open(target)) {
+          BboltCheck.check(written);
+        }
+        out.sync();
       }
-    }
-    try (BboltReader written = BboltReader.open(target)) {
-      BboltCheck.check(written);
     }
     return revision;
   }
@@ -127,13 +134,13 @@ final class DbRewriter {
     boolean copySource = in.hasBucket(name) && (overlay == null || !overlay.dropSource);
     MergingVisitor merge = new MergingVisitor(name, w, inserts);
     if (copySource) {
-      in.forEach(name, merge);
+      in.forEachEntry(name, merge);
     }
     merge.flush();
   }
 
   /** Feeds a bucket's sorted source stream to the writer, with sorted inserts merged in (an insert wins over an equal key). */
-  private static final class MergingVisitor implements KeyValueVisitor {
+  private static final class MergingVisitor implements EntryVisitor {
     private final byte[] bucket;
     private final BucketWriter w;
     private final Iterator<Map.Entry<byte[], byte[]>> inserts;
@@ -147,20 +154,19 @@ final class DbRewriter {
     }
 
     @Override
-    public void visit(byte[] key, byte[] value) throws IOException {
-      if (value == null) {
+    public void visit(EntryView e) throws IOException {
+      if (e.isBucket()) {
         throw new IntegrityException("bucket " + new String(bucket, StandardCharsets.UTF_8) + " holds a nested bucket "
-            + new String(key, StandardCharsets.UTF_8) + ": an etcd backend has none");
+            + new String(e.key(), StandardCharsets.UTF_8) + ": an etcd backend has none");
       }
-      int c = 1;
-      while (next != null && (c = Arrays.compareUnsigned(next.getKey(), key)) < 0) {
+      while (next != null && e.compareKey(next.getKey()) > 0) {
         emitNext();
       }
-      if (next != null && c == 0) {
+      if (next != null && e.keyEquals(next.getKey())) {
         emitNext();
         return;
       }
-      w.put(key, value);
+      w.put(e);
     }
 
     void flush() throws IOException {

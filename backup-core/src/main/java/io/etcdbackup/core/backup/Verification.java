@@ -8,9 +8,9 @@ import io.etcdbackup.core.etcd.EtcdErrors;
 import io.etcdbackup.core.snapshot.EtcdSchema;
 import io.etcdbackup.core.snapshot.HashKvResult;
 import io.etcdbackup.core.snapshot.HashKvRules;
-import io.etcdbackup.core.snapshot.OfflineHashKv;
 import io.etcdbackup.core.snapshot.Revisions;
 import io.etcdbackup.core.snapshot.RevisionUnavailableException;
+import io.etcdbackup.core.snapshot.SnapshotInspection;
 import io.etcdbackup.core.snapshot.SnapshotInspector;
 import io.etcdbackup.core.snapshot.SnapshotStatus;
 import io.etcdbackup.core.store.Manifest;
@@ -78,7 +78,10 @@ final class Verification {
     CompletableFuture<HashKVResponse> live = hashKv
         ? clients.shared(source.endpoint()).getMaintenanceClient().hashKV(source.endpoint().toString(), revision)
         : null;
-    SnapshotStatus status = SnapshotInspector.status(db);
+    HashKvRules rules = HashKvRules.forEtcdVersion(source.status().version());
+    // One pass checks the file and computes both its status and its HashKV (SnapshotInspector.inspect).
+    SnapshotInspection inspection = hashKv ? SnapshotInspector.inspect(db, revision, rules) : null;
+    SnapshotStatus status = inspection != null ? inspection.status() : SnapshotInspector.status(db);
     if (status.totalSize() != length) {
       throw new IntegrityException("the snapshot from " + source.label() + " is " + length
           + " bytes but its bbolt high-water mark says " + status.totalSize() + ": the stream is truncated or padded");
@@ -95,16 +98,15 @@ final class Verification {
       // etcd 3.4 does not write meta/term; the member's status term stands in (ETCD-FORMATS §3.2)
       raftTerm = term == null ? null : u64(term);
     }
-    Manifest.HashKvCheck kv = hashKv ? compareHashKv(db, revision, live) : Manifest.HashKvCheck.notRequested();
+    Manifest.HashKvCheck kv = hashKv ? compareHashKv(inspection, revision, live) : Manifest.HashKvCheck.notRequested();
     return new Result(status, raftIndex, raftTerm, kv, source);
   }
 
-  private Manifest.HashKvCheck compareHashKv(Path db, long revision, CompletableFuture<HashKVResponse> pending)
-      throws IOException {
-    HashKvRules rules = HashKvRules.forEtcdVersion(source.status().version());
+  private Manifest.HashKvCheck compareHashKv(SnapshotInspection inspection, long revision,
+      CompletableFuture<HashKVResponse> pending) {
     HashKvResult file;
     try {
-      file = OfflineHashKv.compute(db, revision, rules);
+      file = inspection.hashKv();
     } catch (RevisionUnavailableException e) {
       return skipped(revision, "the file cannot answer HashKV at its own revision: " + e.getMessage());
     }

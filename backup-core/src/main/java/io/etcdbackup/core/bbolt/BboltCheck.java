@@ -19,7 +19,8 @@ import java.io.IOException;
  * high-water mark reachable or free ("unreachable unfreed"). Without a synced freelist (etcd on
  * Linux) unreachable pages are free by definition, as bbolt rebuilds its freelist by a scan.
  *
- * <p>Memory: two bitsets of one bit per page and the pages on the current root-to-leaf path.
+ * <p>Memory: two bitsets of one bit per page, a read-ahead window and the pages on the current
+ * root-to-leaf path.
  */
 public final class BboltCheck {
   private BboltCheck() {}
@@ -35,6 +36,25 @@ public final class BboltCheck {
    * normally: some violations are found after the last entry.
    */
   public static void check(BboltReader r, BucketVisitor visitor) throws IOException {
+    new Checker(r, new BucketEntryVisitor() {
+      @Override
+      public void bucket(byte[] name) throws IOException {
+        visitor.bucket(name);
+      }
+
+      @Override
+      public void entry(EntryView entry) throws IOException {
+        visitor.entry(entry.key(), entry.value());
+      }
+    }).run();
+  }
+
+  /**
+   * Checks the file and, in the same pass, reports every top-level bucket and its entries to
+   * {@code visitor} in bbolt order, each entry as a view into the page being read (nothing is
+   * copied for the visitor). What the visitor saw is only meaningful if this returns normally.
+   */
+  public static void check(BboltReader r, BucketEntryVisitor visitor) throws IOException {
     new Checker(r, visitor).run();
   }
 }

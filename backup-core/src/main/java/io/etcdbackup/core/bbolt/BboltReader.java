@@ -12,9 +12,9 @@ import java.util.List;
 
 /**
  * Reads a bbolt file (format version 2, as written by bbolt 1.3 and 1.4 for etcd 3.4 to 3.6)
- * without mapping it: pages are read with positional reads into small heap arrays, and a
- * traversal holds only the pages on its current root-to-leaf path, so memory does not grow with
- * the file. The reader only validates what it reads; {@link BboltCheck} checks the whole file.
+ * without mapping it: pages are read with positional reads into heap arrays, a traversal reads
+ * ahead through one window and holds only the pages on its current root-to-leaf path, so memory
+ * does not grow with the file. The reader only validates what it reads; {@link BboltCheck} checks the whole file.
  *
  * <p>Bytes past the high-water mark are ignored, so a snapshot file with its SHA-256 trailer
  * opens as is. A reader may be used from several threads.
@@ -172,6 +172,17 @@ public final class BboltReader implements Closeable {
    * @throws NotFoundException if there is no such bucket
    */
   public void forEach(byte[] bucket, KeyValueVisitor visitor) throws IOException {
+    Tree.forEach(pages, requireBucket(bucket), visitor);
+  }
+
+  /**
+   * Every entry of a top-level bucket in key order, as views into the pages being read: the
+   * visitor copies only what it keeps (see {@link EntryView}). A nested bucket's entry has
+   * {@link EntryView#isBucket()} set.
+   *
+   * @throws NotFoundException if there is no such bucket
+   */
+  public void forEachEntry(byte[] bucket, EntryVisitor visitor) throws IOException {
     Tree.forEach(pages, requireBucket(bucket), visitor);
   }
 

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -18,6 +19,11 @@ import java.util.List;
  * ({@code meta.freelist = 0xFFFFFFFFFFFFFFFF}, as etcd on Linux writes it, bbolt rebuilds the
  * freelist by a scan), and both meta pages written last, so an unfinished file has no valid
  * meta and cannot be opened. Not thread-safe.
+ *
+ * <p>Pages go to the file in 1 MiB sequential writes, and every 64 MiB a helper thread forces what
+ * is written to disk while the writer goes on ({@code BackgroundSync}), so that {@link #finish()}
+ * waits for the last few megabytes only. {@link #finishWithoutSync()} and {@link #sync()} split
+ * {@code finish()} for a caller that reads the file back (a check) while the disk catches up.
  */
 public final class BboltWriter implements Closeable {
   static final int MAX_KEY_SIZE = 32768;
@@ -29,18 +35,21 @@ public final class BboltWriter implements Closeable {
   private final Path path;
   private final FileChannel channel;
   private final int pageSize;
+  private final BackgroundSync backgroundSync;
   private final PageSink sink;
   private final List<Node.Element> buckets = new ArrayList<>();
   private StreamingBucket current;
   private byte[] lastName;
+  private boolean written;
   private boolean finished;
   private boolean failed;
 
-  private BboltWriter(Path path, FileChannel channel, int pageSize) {
+  BboltWriter(Path path, FileChannel channel, int pageSize, long syncEvery) {
     this.path = path;
     this.channel = channel;
     this.pageSize = pageSize;
-    this.sink = new PageSink(channel, pageSize);
+    this.backgroundSync = new BackgroundSync(channel, syncEvery, path.toString());
+    this.sink = new PageSink(channel, pageSize, backgroundSync);
   }
 
   /**
@@ -54,7 +63,7 @@ public final class BboltWriter implements Closeable {
     }
     FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
         StandardOpenOption.WRITE);
-    return new BboltWriter(file, ch, pageSize);
+    return new BboltWriter(file, ch, pageSize, BackgroundSync.DEFAULT_EVERY);
   }
 
   /**
@@ -85,6 +94,16 @@ public final class BboltWriter implements Closeable {
    * {@code pgid * pageSize} and fsyncs it (not its directory: the caller renames and syncs that).
    */
   public void finish() throws IOException {
+    finishWithoutSync();
+    sync();
+  }
+
+  /**
+   * {@link #finish()} without its fsync: the file is complete and can be read back (through the
+   * page cache), but is durable only after {@link #sync()}. A caller that checks the file it wrote
+   * does so in between, while the disk catches up with the writes.
+   */
+  public void finishWithoutSync() throws IOException {
     ensureWritable();
     boolean ok = false;
     try {
@@ -104,6 +123,24 @@ public final class BboltWriter implements Closeable {
         sink.writeAt(meta, (long) i * pageSize);
       }
       channel.truncate(pgid * pageSize);
+      written = true;
+      ok = true;
+    } finally {
+      failed = !ok;
+    }
+  }
+
+  /** Forces the file finished by {@link #finishWithoutSync()} to disk; the writer is then finished. */
+  public void sync() throws IOException {
+    if (!written || finished) {
+      throw new IllegalStateException(path + ": sync() follows finishWithoutSync(), once");
+    }
+    if (failed) {
+      throw new IllegalStateException(path + ": writer failed earlier");
+    }
+    boolean ok = false;
+    try {
+      backgroundSync.await();
       channel.force(true);
       finished = true;
       ok = true;
@@ -115,7 +152,11 @@ public final class BboltWriter implements Closeable {
   /** Closes the file; a file closed before {@link #finish()} has no valid meta page. */
   @Override
   public void close() throws IOException {
-    channel.close();
+    try {
+      backgroundSync.close();
+    } finally {
+      channel.close();
+    }
   }
 
   private void finishBucket() throws IOException {
@@ -127,11 +168,11 @@ public final class BboltWriter implements Closeable {
   }
 
   private void ensureWritable() {
-    if (finished) {
-      throw new IllegalStateException(path + ": writer already finished");
-    }
     if (failed) {
       throw new IllegalStateException(path + ": writer failed earlier");
+    }
+    if (finished || written) {
+      throw new IllegalStateException(path + ": writer already finished");
     }
     if (!channel.isOpen()) {
       throw new IllegalStateException(path + ": writer is closed");
@@ -154,7 +195,8 @@ public final class BboltWriter implements Closeable {
     private final byte[] name;
     private Node pending = new Node(true);
     private TreeBuilder tree;
-    private byte[] lastKey;
+    private byte[] lastKey = new byte[64];
+    private int lastKeyLength = -1;
 
     StreamingBucket(byte[] name) {
       this.name = name;
@@ -162,37 +204,58 @@ public final class BboltWriter implements Closeable {
 
     @Override
     public void put(byte[] key, byte[] value) throws IOException {
+      if (key == null || value == null) {
+        checkArguments(key, key == null ? 0 : key.length, value == null ? -1 : value.length);
+      }
+      put(key, 0, key.length, value, 0, value.length);
+    }
+
+    @Override
+    public void put(byte[] k, int ko, int kl, byte[] v, int vo, int vl) throws IOException {
       if (current != this) {
         throw new IllegalStateException("bucket " + Keys.name(name) + " is finished");
       }
       ensureWritable();
-      checkKey(key, "key");
-      if (value == null || value.length > MAX_VALUE_SIZE) {
-        throw new IllegalArgumentException("value of " + (value == null ? "null" : value.length + " bytes")
-            + " for key " + Keys.hex(key) + " must have at most " + MAX_VALUE_SIZE + " bytes");
+      checkArguments(k, kl, v == null ? -1 : vl);
+      if (lastKeyLength >= 0 && Arrays.compareUnsigned(k, ko, ko + kl, lastKey, 0, lastKeyLength) <= 0) {
+        byte[] key = Arrays.copyOfRange(k, ko, ko + kl);
+        throw new IllegalArgumentException("key " + Keys.hex(key) + " does not come after "
+            + Keys.hex(Arrays.copyOf(lastKey, lastKeyLength)) + " in bucket " + Keys.name(name)
+            + ": keys must be strictly ascending");
       }
-      if (lastKey != null && Keys.compare(key, lastKey) <= 0) {
-        throw new IllegalArgumentException("key " + Keys.hex(key) + " does not come after " + Keys.hex(lastKey)
-            + " in bucket " + Keys.name(name) + ": keys must be strictly ascending");
+      if (lastKey.length < kl) {
+        lastKey = new byte[Math.max(kl, 2 * lastKey.length)];
       }
-      lastKey = key;
+      System.arraycopy(k, ko, lastKey, 0, kl);
+      lastKeyLength = kl;
       boolean ok = false;
       try {
         if (tree != null) {
-          tree.add(0, key, value);
+          tree.add(0, k, ko, kl, v, vo, vl);
         } else {
-          pending.add(new Node.Element(0, key, value, 0));
+          pending.add(0, k, ko, kl, v, vo, vl, 0);
           if (pending.size() > pageSize / 4) {
-            tree = new TreeBuilder(sink, pageSize);
-            for (Node.Element e : pending.elements()) {
-              tree.add(0, e.key(), e.value());
-            }
+            TreeBuilder t = new TreeBuilder(sink, pageSize);
+            pending.forEach((flags, data, kOff, kLen, vOff, vLen, child) -> t.add(flags, data, kOff, kLen, data, vOff, vLen));
+            tree = t;
             pending = null;
           }
         }
         ok = true;
       } finally {
         failed |= !ok;
+      }
+    }
+
+    private void checkArguments(byte[] k, int kl, int vl) {
+      if (k == null || kl == 0 || kl > MAX_KEY_SIZE) {
+        throw new IllegalArgumentException("key of " + (k == null ? "null" : kl + " bytes")
+            + " must have 1 to " + MAX_KEY_SIZE + " bytes");
+      }
+      if (vl < 0 || vl > MAX_VALUE_SIZE) {
+        throw new IllegalArgumentException("value of " + (vl < 0 ? "null" : vl + " bytes")
+            + " for key " + Keys.hex(Arrays.copyOf(k, Math.min(kl, k.length))) + " must have at most "
+            + MAX_VALUE_SIZE + " bytes");
       }
     }
 

@@ -2,9 +2,14 @@ package io.etcdbackup.core.bbolt;
 
 import io.etcdbackup.core.IntegrityException;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.BitSet;
 
-/** One run of {@link BboltCheck}: the page bitsets and the recursive walk over every bucket. */
+/**
+ * One run of {@link BboltCheck}: the page bitsets and the recursive walk over every bucket. Pages
+ * come from one {@link PageReader}; a branch (and a leaf holding buckets) is pinned at its level
+ * while its children are read, and leaf keys are compared where they lie, without copies.
+ */
 final class Checker {
   /** Level of the database's root bucket; its entries are the top-level buckets (level 1). */
   private static final int ROOT_LEVEL = 0;
@@ -15,13 +20,16 @@ final class Checker {
   private final PageFile pages;
   private final String file;
   private final long pgid;
-  private final BucketVisitor visitor;
+  private final BucketEntryVisitor visitor;
+  private final PageReader reads;
+  private final EntryView view = new EntryView();
   private final BitSet reachable;
   private final BitSet freed;
 
-  Checker(BboltReader reader, BucketVisitor visitor) {
+  Checker(BboltReader reader, BucketEntryVisitor visitor) {
     this.reader = reader;
     this.pages = reader.pages();
+    this.reads = pages.reader();
     this.file = pages.file();
     this.pgid = reader.pageCount();
     this.visitor = visitor;
@@ -30,13 +38,21 @@ final class Checker {
   }
 
   void run() throws IOException {
+    try {
+      checkAll();
+    } finally {
+      pages.release(reads);
+    }
+  }
+
+  private void checkAll() throws IOException {
     checkMetas();
     reachable.set(0, 2);
     Meta meta = reader.meta();
     if (meta.hasSyncedFreelist()) {
       readFreelist(meta.freelist());
     }
-    checkBucket(reader.root(), ROOT_LEVEL);
+    checkBucket(reader.root(), ROOT_LEVEL, 0);
     if (meta.hasSyncedFreelist()) {
       int unreached = reachable.nextClearBit(2);
       while (unreached < pgid) {
@@ -137,24 +153,26 @@ final class Checker {
     }
   }
 
-  private void checkBucket(BucketRef b, int level) throws IOException {
+  /** Checks a bucket whose pages are pinned from {@code slot} on (the levels above hold its parents). */
+  private void checkBucket(BucketRef b, int level, int slot) throws IOException {
     KeyOrder order = new KeyOrder();
     if (b.isInline()) {
-      checkLeaf(b.inline(), null, null, order, level);
+      checkLeaf(b.inline(), null, null, order, level, slot);
     } else {
-      checkNode(b.root(), null, null, 0, order, level);
+      checkNode(b.root(), null, null, 0, order, level, slot);
     }
   }
 
-  /** Checks the subtree at page {@code id}, whose keys must lie in [{@code lower}, {@code upper}). */
-  private void checkNode(long id, byte[] lower, byte[] upper, int depth, KeyOrder order, int level) throws IOException {
+  /** Checks the subtree at page {@code id}, whose keys must lie in [{@code lower}, {@code upper}); returns whether it is a leaf. */
+  private boolean checkNode(long id, byte[] lower, byte[] upper, int depth, KeyOrder order, int level, int slot)
+      throws IOException {
     if (depth >= Tree.MAX_DEPTH) {
       throw fail("page " + id + ": tree deeper than " + Tree.MAX_DEPTH + " levels (rule: no cycles)");
     }
     if (id >= 0 && id < pgid && reachable.get((int) id)) {
       throw fail("page " + id + ": multiple references (rule: every page is reachable once)");
     }
-    Page p = pages.read(id);
+    Page p = reads.read(id);
     markReachable(id, p.overflow());
     for (long q = id; q <= id + p.overflow(); q++) {
       if (freed.get((int) q)) {
@@ -163,18 +181,21 @@ final class Checker {
     }
     p.requireTreeNode();
     if (p.isBranch()) {
-      checkBranch(p, lower, upper, depth, order, level);
-    } else {
-      checkLeaf(p, lower, upper, order, level);
+      checkBranch(reads.pin(p, slot), lower, upper, depth, order, level, slot);
+      return false;
     }
+    checkLeaf(p, lower, upper, order, level, slot);
+    return true;
   }
 
-  private void checkBranch(Page p, byte[] lower, byte[] upper, int depth, KeyOrder order, int level) throws IOException {
+  private void checkBranch(Page p, byte[] lower, byte[] upper, int depth, KeyOrder order, int level, int slot)
+      throws IOException {
     int n = p.count();
     if (n == 0) {
       throw p.corrupt("empty branch (rule: a branch has children)");
     }
     byte[] key = p.key(0);
+    boolean leafChildren = false;
     if (lower != null && Keys.compare(key, lower) < 0) {
       throw p.corrupt("branch key[0] " + Keys.hex(key) + " is below its parent's key " + Keys.hex(lower)
           + " (rule: branch keys consistent with children)");
@@ -189,55 +210,72 @@ final class Checker {
         throw p.corrupt("branch key[" + (i + 1) + "] " + Keys.hex(next) + " is not above key[" + i + "] "
             + Keys.hex(key) + " (rule: keys strictly ascending)");
       }
-      if (i > 0 && order.last != null && Keys.compare(key, order.last) <= 0) {
+      if (i > 0 && order.isSet() && order.compareTo(key, 0, key.length) >= 0) {
         throw p.corrupt("branch key[" + i + "] " + Keys.hex(key) + " is not above the last key "
-            + Keys.hex(order.last) + " of the child before it (rule: branch keys consistent with children)");
+            + Keys.hex(order.last()) + " of the child before it (rule: branch keys consistent with children)");
       }
-      checkNode(p.child(i), key, next, depth + 1, order, level);
+      if (leafChildren) {
+        reads.hint(p, i);
+      }
+      // a bbolt tree is balanced: when one child is a leaf, all are
+      leafChildren = checkNode(p.child(i), key, next, depth + 1, order, level, slot + 1);
       key = next;
     }
   }
 
-  private void checkLeaf(Page p, byte[] lower, byte[] upper, KeyOrder order, int level) throws IOException {
+  /**
+   * Checks a leaf. {@code p} may lie in the reader's window: it is pinned before a nested bucket
+   * is read, and its last key is copied into {@code order} for the next leaf.
+   */
+  private void checkLeaf(Page p, byte[] lower, byte[] upper, KeyOrder order, int level, int slot) throws IOException {
+    boolean pinned = false;
     for (int i = 0; i < p.count(); i++) {
-      byte[] key = p.key(i);
-      if (key.length == 0) {
+      byte[] b = p.buf();
+      int k = p.keyOffset(i);
+      int kl = p.keyLength(i);
+      if (kl == 0) {
         throw p.corrupt("key[" + i + "] is empty (rule: keys are non-empty)");
       }
-      if (order.last != null && Keys.compare(key, order.last) <= 0) {
-        throw p.corrupt("key[" + i + "] " + Keys.hex(key) + " is not above the previous key " + Keys.hex(order.last)
+      if (order.isSet() && order.compareTo(b, k, kl) >= 0) {
+        throw p.corrupt("key[" + i + "] " + Keys.hex(p.key(i)) + " is not above the previous key " + Keys.hex(order.last())
             + " (rule: keys strictly ascending)");
       }
-      if (lower != null && Keys.compare(key, lower) < 0) {
-        throw p.corrupt("key[" + i + "] " + Keys.hex(key) + " is below its branch key " + Keys.hex(lower)
+      if (lower != null && Arrays.compareUnsigned(b, k, k + kl, lower, 0, lower.length) < 0) {
+        throw p.corrupt("key[" + i + "] " + Keys.hex(p.key(i)) + " is below its branch key " + Keys.hex(lower)
             + " (rule: branch keys consistent with children)");
       }
-      if (upper != null && Keys.compare(key, upper) >= 0) {
-        throw p.corrupt("key[" + i + "] " + Keys.hex(key) + " is not below the next branch key " + Keys.hex(upper)
+      if (upper != null && Arrays.compareUnsigned(b, k, k + kl, upper, 0, upper.length) >= 0) {
+        throw p.corrupt("key[" + i + "] " + Keys.hex(p.key(i)) + " is not below the next branch key " + Keys.hex(upper)
             + " (rule: branch keys consistent with children)");
       }
-      order.last = key;
+      order.set(b, k, kl);
       if (p.isBucket(i)) {
-        checkNested(p, i, key, level);
+        if (!pinned) {
+          p = reads.pin(p, slot); // nested buckets are read before this leaf's next element
+          pinned = true;
+        }
+        checkNested(p, i, p.key(i), level, slot);
       } else if (level == ROOT_LEVEL) {
-        throw p.corrupt("key[" + i + "] " + Keys.hex(key) + " is a plain value in the root bucket"
+        throw p.corrupt("key[" + i + "] " + Keys.hex(p.key(i)) + " is a plain value in the root bucket"
             + " (rule: top-level entries are buckets)");
       } else if (level == TOP_LEVEL && visitor != null) {
-        visitor.entry(key, p.value(i));
+        p.view(i, view);
+        visitor.entry(view);
       } else {
         p.valueSize(i);
       }
     }
   }
 
-  private void checkNested(Page p, int i, byte[] name, int level) throws IOException {
+  private void checkNested(Page p, int i, byte[] name, int level, int slot) throws IOException {
     BucketRef child = BucketRef.parse(file, name, p.value(i));
     if (visitor != null && level == ROOT_LEVEL) {
       visitor.bucket(name);
     } else if (visitor != null && level == TOP_LEVEL) {
-      visitor.entry(name, null);
+      p.view(i, view);
+      visitor.entry(view);
     }
-    checkBucket(child, level + 1);
+    checkBucket(child, level + 1, slot + 1);
   }
 
   private void markReachable(long id, long overflow) {
@@ -253,8 +291,33 @@ final class Checker {
     return new IntegrityException(file + ": " + what);
   }
 
-  /** The last key seen in the bucket being checked, across all its pages. */
+  /**
+   * The last key seen in the bucket being checked, across all its pages: a copy, since the page it
+   * came from is reused. Keys are at most 32 KiB (bbolt {@code MaxKeySize}), most a few dozen bytes.
+   */
   private static final class KeyOrder {
-    byte[] last;
+    private byte[] last = new byte[64];
+    private int length = -1;
+
+    boolean isSet() {
+      return length >= 0;
+    }
+
+    /** Compares the last key with {@code b[off, off + len)} as unsigned bytes. */
+    int compareTo(byte[] b, int off, int len) {
+      return Arrays.compareUnsigned(last, 0, length, b, off, off + len);
+    }
+
+    void set(byte[] b, int off, int len) {
+      if (last.length < len) {
+        last = new byte[Math.max(len, last.length * 2)];
+      }
+      System.arraycopy(b, off, last, 0, len);
+      length = len;
+    }
+
+    byte[] last() {
+      return Arrays.copyOf(last, length);
+    }
   }
 }

@@ -1,20 +1,27 @@
 package io.etcdbackup.core.bbolt;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
- * A node being filled by the writer: its elements and its encoded size. {@link #encode} lays it
- * out as bbolt does ({@code node.write}): header, element array, then each key (and value)
- * packed in element order.
+ * A node being filled by the writer: its elements and its encoded size. Keys and values are copied
+ * in as they come (the writer's callers pass slices of pages they are reading), packed in element
+ * order as {@link #encode} lays them out, like bbolt's {@code node.write}: header, element array,
+ * then each key (and value). The arrays are reused from node to node: a node costs no allocation
+ * once they have grown to the largest node.
  */
 final class Node {
   /** A leaf entry ({@code flags}, key, value) or a branch entry (key, child page). */
   record Element(int flags, byte[] key, byte[] value, long child) {}
 
   private final boolean leaf;
-  private final List<Element> elements = new ArrayList<>();
-  private long size = Page.HEADER_SIZE;
+  private int count;
+  private int[] flags = new int[16];
+  private int[] keyLength = new int[16];
+  private int[] valueLength = new int[16];
+  private long[] child = new long[16];
+  /** Keys (and values) packed in element order. */
+  private byte[] data = new byte[1024];
+  private int dataLength;
 
   Node(boolean leaf) {
     this.leaf = leaf;
@@ -25,38 +32,97 @@ final class Node {
   }
 
   boolean isEmpty() {
-    return elements.isEmpty();
+    return count == 0;
   }
 
   int count() {
-    return elements.size();
+    return count;
   }
 
   /** Bytes of the encoded node: header, elements, keys and values. */
   long size() {
-    return size;
+    return Page.HEADER_SIZE + (long) Page.ELEMENT_SIZE * count + dataLength;
   }
 
-  byte[] firstKey() {
-    return elements.get(0).key();
+  /** Bytes an element with a key and value of these lengths adds (a branch has no value). */
+  long sizeOf(int keyLength, int valueLength) {
+    return Page.ELEMENT_SIZE + keyLength + (leaf ? valueLength : 0);
   }
 
   long sizeOf(Element e) {
-    return Page.ELEMENT_SIZE + e.key().length + (leaf ? e.value().length : 0);
+    return sizeOf(e.key().length, e.value() == null ? 0 : e.value().length);
   }
 
   void add(Element e) {
-    elements.add(e);
-    size += sizeOf(e);
+    byte[] v = e.value() == null ? new byte[0] : e.value();
+    add(e.flags(), e.key(), 0, e.key().length, v, 0, v.length, e.child());
   }
 
-  List<Element> elements() {
-    return elements;
+  /**
+   * Appends an element, copying its key {@code k[ko, ko + kl)} and, for a leaf, its value
+   * {@code v[vo, vo + vl)}; a branch ignores the value and keeps {@code child}.
+   */
+  void add(int elementFlags, byte[] k, int ko, int kl, byte[] v, int vo, int vl, long childId) {
+    if (count == flags.length) {
+      int n = count * 2;
+      flags = Arrays.copyOf(flags, n);
+      keyLength = Arrays.copyOf(keyLength, n);
+      valueLength = Arrays.copyOf(valueLength, n);
+      child = Arrays.copyOf(child, n);
+    }
+    int vlen = leaf ? vl : 0;
+    long need = (long) dataLength + kl + vlen;
+    if (need > data.length) {
+      if (need > Integer.MAX_VALUE - 16) {
+        throw new IllegalArgumentException("a node of " + need + " bytes is too large");
+      }
+      data = Arrays.copyOf(data, (int) Math.max(need, Math.min(Integer.MAX_VALUE - 16, 2L * data.length)));
+    }
+    System.arraycopy(k, ko, data, dataLength, kl);
+    dataLength += kl;
+    if (vlen > 0) {
+      System.arraycopy(v, vo, data, dataLength, vlen);
+      dataLength += vlen;
+    }
+    flags[count] = elementFlags;
+    keyLength[count] = kl;
+    valueLength[count] = vlen;
+    child[count] = childId;
+    count++;
+  }
+
+  /** The packed keys and values; the first key is {@code data()[0, firstKeyLength())}. */
+  byte[] data() {
+    return data;
+  }
+
+  int firstKeyLength() {
+    return keyLength[0];
+  }
+
+  byte[] firstKey() {
+    return Arrays.copyOf(data, keyLength[0]);
+  }
+
+  /** Calls {@code to} with each element in order, as slices of {@link #data()}. */
+  void forEach(ElementSink to) throws java.io.IOException {
+    int at = 0;
+    for (int i = 0; i < count; i++) {
+      to.accept(flags[i], data, at, keyLength[i], at + keyLength[i], valueLength[i], child[i]);
+      at += keyLength[i] + valueLength[i];
+    }
+  }
+
+  /** Receives an element as slices of a node's data. */
+  @FunctionalInterface
+  interface ElementSink {
+    void accept(int flags, byte[] data, int keyOffset, int keyLength, int valueOffset, int valueLength, long child)
+        throws java.io.IOException;
   }
 
   void clear() {
-    elements.clear();
-    size = Page.HEADER_SIZE;
+    count = 0;
+    dataLength = 0;
   }
 
   /**
@@ -66,29 +132,24 @@ final class Node {
   void encode(byte[] dst, int off, long id, long overflow) {
     Le.put64(dst, off, id);
     Le.put16(dst, off + 8, leaf ? Page.LEAF : Page.BRANCH);
-    Le.put16(dst, off + 10, elements.size());
+    Le.put16(dst, off + 10, count);
     Le.put32(dst, off + 12, overflow);
-    int data = off + Page.HEADER_SIZE + Page.ELEMENT_SIZE * elements.size();
-    for (int i = 0; i < elements.size(); i++) {
-      Element el = elements.get(i);
+    int start = off + Page.HEADER_SIZE + Page.ELEMENT_SIZE * count;
+    int at = start;
+    for (int i = 0; i < count; i++) {
       int e = off + Page.HEADER_SIZE + Page.ELEMENT_SIZE * i;
-      byte[] k = el.key();
       if (leaf) {
-        Le.put32(dst, e, el.flags());
-        Le.put32(dst, e + 4, data - e);
-        Le.put32(dst, e + 8, k.length);
-        Le.put32(dst, e + 12, el.value().length);
+        Le.put32(dst, e, flags[i]);
+        Le.put32(dst, e + 4, at - e);
+        Le.put32(dst, e + 8, keyLength[i]);
+        Le.put32(dst, e + 12, valueLength[i]);
       } else {
-        Le.put32(dst, e, data - e);
-        Le.put32(dst, e + 4, k.length);
-        Le.put64(dst, e + 8, el.child());
+        Le.put32(dst, e, at - e);
+        Le.put32(dst, e + 4, keyLength[i]);
+        Le.put64(dst, e + 8, child[i]);
       }
-      System.arraycopy(k, 0, dst, data, k.length);
-      data += k.length;
-      if (leaf) {
-        System.arraycopy(el.value(), 0, dst, data, el.value().length);
-        data += el.value().length;
-      }
+      at += keyLength[i] + valueLength[i];
     }
+    System.arraycopy(data, 0, dst, start, dataLength);
   }
 }

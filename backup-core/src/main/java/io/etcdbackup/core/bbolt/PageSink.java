@@ -3,23 +3,29 @@ package io.etcdbackup.core.bbolt;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.Arrays;
 
 /**
- * Allocates pages from 2 upwards and writes each node as soon as it is allocated, so the file
- * is written front to back through one buffer; pages 0 and 1 (the metas) are written last.
+ * Allocates pages from 2 upwards and encodes each node into one 1 MiB buffer as soon as it is
+ * allocated; the buffer goes to the file in one sequential write when the next node does not fit,
+ * so the file is written front to back in large writes. Pages 0 and 1 (the metas) are written
+ * last. A node larger than the buffer is encoded into an array of its own and written alone.
  */
 final class PageSink {
-  private static final int BUFFER = 1 << 20;
+  static final int BUFFER = 1 << 20;
 
   private final FileChannel channel;
   private final int pageSize;
-  private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+  private final BackgroundSync sync;
+  private final byte[] buffer = new byte[BUFFER];
+  private int used;
   private long next = 2;
   private long bufferStart = 2;
 
-  PageSink(FileChannel channel, int pageSize) {
+  PageSink(FileChannel channel, int pageSize, BackgroundSync sync) {
     this.channel = channel;
     this.pageSize = pageSize;
+    this.sync = sync;
   }
 
   /** The next page to allocate: after the last node, the high-water mark. */
@@ -27,35 +33,46 @@ final class PageSink {
     return next;
   }
 
-  /** Allocates the pages {@code node} needs, writes it there, and returns its page id. */
+  /** Allocates the pages {@code node} needs, encodes it there, and returns its page id. */
   long append(Node node) throws IOException {
-    int pages = (int) ((node.size() + pageSize - 1) / pageSize);
-    byte[] image = new byte[pages * pageSize];
-    long id = next;
-    node.encode(image, 0, id, pages - 1);
-    if (image.length > buffer.remaining()) {
+    long size = node.size();
+    long pages = (size + pageSize - 1) / pageSize;
+    long bytes = pages * pageSize;
+    if (bytes > buffer.length - used) {
       flush();
     }
+    long id = next;
     next += pages;
-    if (image.length > buffer.capacity()) {
-      writeFully(ByteBuffer.wrap(image), id * pageSize);
+    if (bytes > buffer.length) {
+      byte[] image = new byte[(int) bytes];
+      node.encode(image, 0, id, pages - 1);
+      write(image, (int) bytes, id * pageSize);
       bufferStart = next;
     } else {
-      buffer.put(image);
+      node.encode(buffer, used, id, pages - 1);
+      // the buffer is reused: the rest of the node's last page must not keep an older node's bytes
+      Arrays.fill(buffer, used + (int) size, used + (int) bytes, (byte) 0);
+      used += (int) bytes;
     }
     return id;
   }
 
-  /** Writes what is buffered; {@link #nextPgid()} pages are then on disk, metas aside. */
+  /** Writes what is buffered; {@link #nextPgid()} pages are then in the file, metas aside. */
   void flush() throws IOException {
-    buffer.flip();
-    writeFully(buffer, bufferStart * pageSize);
-    buffer.clear();
+    if (used > 0) {
+      write(buffer, used, bufferStart * pageSize);
+      used = 0;
+    }
     bufferStart = next;
   }
 
   void writeAt(byte[] bytes, long position) throws IOException {
     writeFully(ByteBuffer.wrap(bytes), position);
+  }
+
+  private void write(byte[] bytes, int length, long position) throws IOException {
+    writeFully(ByteBuffer.wrap(bytes, 0, length), position);
+    sync.written(length);
   }
 
   private void writeFully(ByteBuffer b, long position) throws IOException {

@@ -18,26 +18,56 @@ final class Tree {
 
   private Tree() {}
 
-  /** Every element of the bucket in key order; a sub-bucket's entry is reported with a {@code null} value. */
+  /** Every element of the bucket in key order, as copies; a sub-bucket's entry is reported with a {@code null} value. */
   static void forEach(PageFile pages, BucketRef b, KeyValueVisitor visitor) throws IOException {
+    forEach(pages, b, (EntryVisitor) e -> visitor.visit(e.key(), e.value()));
+  }
+
+  /**
+   * Every element of the bucket in key order, as views into the page being read. Branch pages are
+   * pinned one per level; a leaf is visited straight from the reader's window and left before the
+   * next read.
+   */
+  static void forEach(PageFile pages, BucketRef b, EntryVisitor visitor) throws IOException {
+    EntryView view = new EntryView();
     if (b.isInline()) {
-      emitLeaf(b.inline(), visitor);
+      emitLeaf(b.inline(), view, visitor);
+      return;
+    }
+    PageReader reader = pages.reader();
+    try {
+      forEach(reader, b.root(), view, visitor);
+    } finally {
+      pages.release(reader);
+    }
+  }
+
+  private static void forEach(PageReader reader, long rootId, EntryView view, EntryVisitor visitor) throws IOException {
+    Page root = node(reader, rootId);
+    if (root.isLeaf()) {
+      emitLeaf(root, view, visitor);
       return;
     }
     Deque<Frame> stack = new ArrayDeque<>();
-    stack.push(new Frame(node(pages, b.root())));
+    stack.push(new Frame(reader.pin(root, 0)));
     while (!stack.isEmpty()) {
       Frame f = stack.peek();
-      if (f.page.isLeaf()) {
-        emitLeaf(f.page, visitor);
+      if (f.next == f.page.count()) {
         stack.pop();
-      } else if (f.next == f.page.count()) {
-        stack.pop();
+        continue;
+      }
+      if (stack.size() >= MAX_DEPTH) {
+        throw f.page.corrupt("tree deeper than " + MAX_DEPTH + " levels (rule: no cycles)");
+      }
+      if (f.leafChildren) {
+        reader.hint(f.page, f.next);
+      }
+      Page child = node(reader, f.page.child(f.next++));
+      f.leafChildren = child.isLeaf(); // a bbolt tree is balanced: a leaf's siblings are leaves
+      if (child.isLeaf()) {
+        emitLeaf(child, view, visitor);
       } else {
-        if (stack.size() >= MAX_DEPTH) {
-          throw f.page.corrupt("tree deeper than " + MAX_DEPTH + " levels (rule: no cycles)");
-        }
-        stack.push(new Frame(node(pages, f.page.child(f.next++))));
+        stack.push(new Frame(reader.pin(child, stack.size())));
       }
     }
   }
@@ -111,6 +141,12 @@ final class Tree {
     return p;
   }
 
+  private static Page node(PageReader reader, long id) throws IOException {
+    Page p = reader.read(id);
+    p.requireTreeNode();
+    return p;
+  }
+
   private static int lastAtOrBelow(Page branch, byte[] key) {
     int lo = 0;
     int hi = branch.count() - 1;
@@ -127,15 +163,17 @@ final class Tree {
     return found;
   }
 
-  private static void emitLeaf(Page leaf, KeyValueVisitor visitor) throws IOException {
+  private static void emitLeaf(Page leaf, EntryView view, EntryVisitor visitor) throws IOException {
     for (int i = 0; i < leaf.count(); i++) {
-      visitor.visit(leaf.key(i), leaf.isBucket(i) ? null : leaf.value(i));
+      leaf.view(i, view);
+      visitor.visit(view);
     }
   }
 
   private static final class Frame {
     final Page page;
     int next;
+    boolean leafChildren;
 
     Frame(Page page) {
       this.page = page;

@@ -27,7 +27,12 @@ final class TreeBuilder {
   }
 
   void add(int flags, byte[] key, byte[] value) throws IOException {
-    addAt(0, new Node.Element(flags, key, value, 0));
+    add(flags, key, 0, key.length, value, 0, value.length);
+  }
+
+  /** Adds a leaf entry, copying the key {@code k[ko, ko + kl)} and the value {@code v[vo, vo + vl)}. */
+  void add(int flags, byte[] k, int ko, int kl, byte[] v, int vo, int vl) throws IOException {
+    addAt(0, flags, k, ko, kl, v, vo, vl, 0);
   }
 
   /** Writes the open nodes and returns the root's page id (an empty leaf for an empty tree). */
@@ -42,24 +47,26 @@ final class TreeBuilder {
     }
   }
 
-  private void addAt(int level, Node.Element e) throws IOException {
+  private void addAt(int level, int flags, byte[] k, int ko, int kl, byte[] v, int vo, int vl, long child)
+      throws IOException {
     Node open = level(level);
     boolean full = !open.isEmpty()
         && (open.count() >= Page.MAX_COUNT
-            || (open.size() + open.sizeOf(e) > pageSize && (open.isLeaf() || open.count() >= 2)));
+            || (open.size() + open.sizeOf(kl, vl) > pageSize && (open.isLeaf() || open.count() >= 2)));
     if (full) {
       writeNode(level);
     }
-    open.add(e);
+    open.add(flags, k, ko, kl, v, vo, vl, child);
   }
 
+  /** Writes the open node of {@code level} and adds it, keyed by its first key, to the level above. */
   private void writeNode(int level) throws IOException {
     Node open = levels.get(level);
-    byte[] first = open.firstKey();
     long id = sink.append(open);
-    open.clear();
     written.set(level, true);
-    addAt(level + 1, new Node.Element(0, first, null, id));
+    // the first key is copied out of this node's data before the node is cleared
+    addAt(level + 1, 0, open.data(), 0, open.firstKeyLength(), open.data(), 0, 0, id);
+    open.clear();
   }
 
   private Node level(int level) {

@@ -1,6 +1,7 @@
 package io.etcdbackup.core.snapshot;
 
 import io.etcdbackup.core.IntegrityException;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
@@ -26,6 +27,7 @@ final class KeepIndex {
   private static final int SLOT = 4;
 
   private final MessageDigest sha256;
+  private final byte[] digest = new byte[32];
   private final long[] fingerprint = new long[2];
   private long[] table = new long[SLOT * 1024];
   private int size;
@@ -41,12 +43,24 @@ final class KeepIndex {
 
   /** Records revision {@code (main, sub)} of {@code userKey}; revisions must come in ascending order. */
   void record(byte[] userKey, long main, long sub, boolean tombstone) {
+    record(userKey, 0, userKey.length, main, sub, tombstone);
+  }
+
+  /**
+   * Records revision {@code (main, sub)} of the user key {@code b[off, off + len)}; revisions must
+   * come in ascending order.
+   *
+   * @return the main revision this one replaces as the key's newest if that was not a delete, else -1
+   */
+  long record(byte[] b, int off, int len, long main, long sub, boolean tombstone) {
     if (sub < 0 || sub > SUB_MASK) {
       throw new IntegrityException("sub revision " + sub + " of revision " + main + " is out of range");
     }
-    int slot = find(userKey);
-    boolean wasLive = (table[slot + 3] & OCCUPIED) != 0 && (table[slot + 3] & TOMBSTONE) == 0;
-    if ((table[slot + 3] & OCCUPIED) == 0) {
+    int slot = find(b, off, len);
+    long flags = table[slot + 3];
+    boolean wasLive = (flags & OCCUPIED) != 0 && (flags & TOMBSTONE) == 0;
+    long replaced = wasLive ? table[slot + 2] : -1;
+    if ((flags & OCCUPIED) == 0) {
       table[slot] = fingerprint[0];
       table[slot + 1] = fingerprint[1];
       size++;
@@ -57,11 +71,17 @@ final class KeepIndex {
     if (size * 10L > (table.length / SLOT) * 7L) {
       grow();
     }
+    return replaced;
   }
 
   /** Whether Keep holds revision {@code (main, sub)} of {@code userKey}. */
   boolean keeps(byte[] userKey, long main, long sub) {
-    int slot = find(userKey);
+    return keeps(userKey, 0, userKey.length, main, sub);
+  }
+
+  /** Whether Keep holds revision {@code (main, sub)} of the user key {@code b[off, off + len)}. */
+  boolean keeps(byte[] b, int off, int len, long main, long sub) {
+    int slot = find(b, off, len);
     long flags = table[slot + 3];
     return (flags & OCCUPIED) != 0 && (flags & TOMBSTONE) == 0 && table[slot + 2] == main && (flags & SUB_MASK) == sub;
   }
@@ -77,8 +97,14 @@ final class KeepIndex {
   }
 
   /** The slot holding {@code userKey}'s fingerprint, or the empty slot where it belongs. */
-  private int find(byte[] userKey) {
-    byte[] d = sha256.digest(userKey);
+  private int find(byte[] b, int off, int len) {
+    sha256.update(b, off, len);
+    try {
+      sha256.digest(digest, 0, digest.length);
+    } catch (DigestException e) {
+      throw new IllegalStateException("a 32-byte buffer holds a SHA-256", e);
+    }
+    byte[] d = digest;
     long hi = 0;
     long lo = 0;
     for (int i = 0; i < 8; i++) {

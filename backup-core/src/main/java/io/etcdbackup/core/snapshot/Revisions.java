@@ -36,6 +36,23 @@ public final class Revisions {
     return getLong(key, 9);
   }
 
+  /** The main revision of the revision key at {@code off} of {@code b}, which must hold its 17 bytes. */
+  public static long main(byte[] b, int off) {
+    requireRevision(b, off);
+    return getLong(b, off);
+  }
+
+  /** The sub revision of the revision key at {@code off} of {@code b}. */
+  public static long sub(byte[] b, int off) {
+    requireRevision(b, off);
+    return getLong(b, off + 9);
+  }
+
+  /** Whether the {@code len}-byte key at {@code off} of {@code b} marks a delete. */
+  public static boolean isTombstone(byte[] b, int off, int len) {
+    return len == TOMBSTONE_LENGTH && b[off + LENGTH] == TOMBSTONE_MARK;
+  }
+
   /** Whether {@code key} marks a delete: 18 bytes ending in {@code 't'} (etcd {@code isTombstone}). */
   public static boolean isTombstone(byte[] key) {
     return key.length == TOMBSTONE_LENGTH && key[LENGTH] == TOMBSTONE_MARK;
@@ -45,6 +62,13 @@ public final class Revisions {
     if (key == null || key.length < LENGTH) {
       throw new IllegalArgumentException("a revision key has at least " + LENGTH + " bytes, got "
           + (key == null ? "null" : key.length));
+    }
+  }
+
+  private static void requireRevision(byte[] b, int off) {
+    if (off < 0 || b.length - off < LENGTH) {
+      throw new IllegalArgumentException("a revision key has at least " + LENGTH + " bytes, got " + (b.length - off)
+          + " from offset " + off);
     }
   }
 

@@ -3,7 +3,8 @@ package io.etcdbackup.core.snapshot;
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.bbolt.BboltCheck;
 import io.etcdbackup.core.bbolt.BboltReader;
-import io.etcdbackup.core.bbolt.BucketVisitor;
+import io.etcdbackup.core.bbolt.BucketEntryVisitor;
+import io.etcdbackup.core.bbolt.EntryView;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,22 +25,69 @@ public final class SnapshotInspector {
    */
   public static SnapshotStatus status(Path db) throws IOException {
     try (BboltReader r = BboltReader.open(db)) {
-      StatusDigest digest = new StatusDigest(db);
+      StatusDigest digest = new StatusDigest(db, null);
       BboltCheck.check(r, digest);
-      return new SnapshotStatus(digest.crc.getValue(), digest.revision, digest.totalKey, r.totalSize());
+      return digest.status(r);
     }
   }
 
-  /** The running figures of one status pass. */
-  private static final class StatusDigest implements BucketVisitor {
+  /**
+   * {@link #status} and {@link OfflineHashKv#compute(Path, long, HashKvRules)} in as few passes as
+   * etcd's rules allow: the check's pass also hashes bucket {@code key} (and builds the Keep index
+   * when the db was compacted); only a compaction still pending in the db, whose Keep drops entries
+   * the pass hashed, costs a second pass over bucket {@code key} (see {@code HashKvPass}).
+   *
+   * <p>The HashKV inputs read before the pass (the compaction revision, the last key) are read
+   * from the unchecked file; if that fails, the check's own finding is reported first.
+   *
+   * @param hashKvRevision the revision to hash, 0 for the current one
+   * @param rules the HashKV rules of the member to compare with ({@link HashKvRules#forEtcdVersion})
+   * @throws IntegrityException if the file fails the check, or its content fails HashKV's decoding
+   *     (a revision key too short, a value that is not an {@code mvccpb.KeyValue})
+   */
+  public static SnapshotInspection inspect(Path db, long hashKvRevision, HashKvRules rules) throws IOException {
+    HashKvPass.requireRevision(hashKvRevision);
+    try (BboltReader r = BboltReader.open(db)) {
+      HashKvPass hashKv = null;
+      RevisionUnavailableException unavailable = null;
+      RuntimeException unreadable = null;
+      try {
+        hashKv = HashKvPass.start(r, db, hashKvRevision, rules);
+      } catch (RevisionUnavailableException e) {
+        unavailable = e;
+      } catch (IntegrityException e) {
+        unreadable = e; // the check below names the broken page, if it finds one
+      }
+      StatusDigest digest = new StatusDigest(db, hashKv);
+      BboltCheck.check(r, digest);
+      if (unreadable != null) {
+        throw unreadable;
+      }
+      SnapshotStatus status = digest.status(r);
+      if (hashKv == null) {
+        return new SnapshotInspection(status, null, unavailable, 0);
+      }
+      HashKvResult result = hashKv.finish(r);
+      return new SnapshotInspection(status, result, null, hashKv.passes());
+    }
+  }
+
+  /** The running figures of one status pass, and the HashKV pass fed from it, if any. */
+  private static final class StatusDigest implements BucketEntryVisitor {
     private final Path db;
+    private final HashKvPass hashKv;
     private final CRC32C crc = new CRC32C();
     private boolean inKeyBucket;
     private long revision;
     private long totalKey;
 
-    StatusDigest(Path db) {
+    StatusDigest(Path db, HashKvPass hashKv) {
       this.db = db;
+      this.hashKv = hashKv;
+    }
+
+    SnapshotStatus status(BboltReader r) {
+      return new SnapshotStatus(crc.getValue(), revision, totalKey, r.totalSize());
     }
 
     @Override
@@ -49,16 +97,20 @@ public final class SnapshotInspector {
     }
 
     @Override
-    public void entry(byte[] key, byte[] value) {
-      crc.update(key);
-      if (value != null) {
-        crc.update(value);
+    public void entry(EntryView e) {
+      byte[] b = e.array();
+      crc.update(b, e.keyOffset(), e.keyLength());
+      if (!e.isBucket()) {
+        crc.update(b, e.valueOffset(), e.valueLength());
       }
       if (inKeyBucket) {
-        if (key.length < Revisions.LENGTH) {
-          throw new IntegrityException(db + ": bucket key holds a " + key.length + "-byte key, not a revision");
+        if (e.keyLength() < Revisions.LENGTH) {
+          throw new IntegrityException(db + ": bucket key holds a " + e.keyLength() + "-byte key, not a revision");
         }
-        revision = Revisions.main(key);
+        revision = Revisions.main(b, e.keyOffset());
+        if (hashKv != null) {
+          hashKv.entry(e);
+        }
       }
       totalKey++;
     }

@@ -1,6 +1,9 @@
 /**
  * etcd snapshot files: {@code snapshot status}, offline {@code HashKV}, the SHA-256 trailer, and
  * the names and keys of etcd's backend schema (ETCD-FORMATS.md §1, §3, §6).
+ * {@link io.etcdbackup.core.snapshot.SnapshotInspector#inspect} checks a file and computes its
+ * status and HashKV in one pass (a second one over bucket {@code key} only when Keep drops an
+ * entry still on disk).
  *
  * <p>Release differences found against the real binaries (3.4.23 and 3.5.30):
  * <ul>

@@ -233,4 +233,56 @@ class BboltRoundTripTest {
       BboltCheck.check(r);
     }
   }
+
+  @Test
+  void checkVisitsManyBucketsWhileReadingTheirTrees() throws Exception {
+    // 300 top-level buckets: the root bucket spans several leaves under a branch, and each of its
+    // leaves stays in use while the trees of its buckets are read.
+    Path f = dir.resolve("many.db");
+    List<String> expected = new java.util.ArrayList<>();
+    try (BboltWriter w = BboltWriter.create(f, 4096)) {
+      for (int b = 0; b < 300; b++) {
+        String name = String.format("bucket-%04d", b);
+        BucketWriter bw = w.bucket(utf8(name));
+        int n = b % 3 == 0 ? 0 : b % 3 == 1 ? 2 : 40;
+        for (int i = 0; i < n; i++) {
+          bw.put(key("k", i), value(b + i, b % 7 == 0 ? 5000 : 300));
+          expected.add(name + "/" + str(key("k", i)) + "/" + java.util.Arrays.hashCode(value(b + i, b % 7 == 0 ? 5000 : 300)));
+        }
+      }
+      w.finish();
+    }
+    try (BboltReader r = BboltReader.open(f)) {
+      assertThat(Fixtures.height(r, "bucket-0002")).isGreaterThanOrEqualTo(2);
+      Page root = r.pages().read(r.meta().root());
+      assertThat(root.isBranch()).isTrue();
+      List<String> copies = new java.util.ArrayList<>();
+      String[] current = {null};
+      BboltCheck.check(r, new BucketVisitor() {
+        @Override
+        public void bucket(byte[] name) {
+          current[0] = str(name);
+        }
+
+        @Override
+        public void entry(byte[] key, byte[] value) {
+          copies.add(current[0] + "/" + str(key) + "/" + java.util.Arrays.hashCode(value));
+        }
+      });
+      List<String> views = new java.util.ArrayList<>();
+      BboltCheck.check(r, new BucketEntryVisitor() {
+        @Override
+        public void bucket(byte[] name) {
+          current[0] = str(name);
+        }
+
+        @Override
+        public void entry(EntryView e) {
+          views.add(current[0] + "/" + str(e.key()) + "/" + java.util.Arrays.hashCode(e.value()));
+        }
+      });
+      assertThat(copies).isEqualTo(expected);
+      assertThat(views).isEqualTo(expected);
+    }
+  }
 }

@@ -11,6 +11,8 @@ import java.util.HexFormat;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SnapshotFileTest {
   @TempDir Path dir;
@@ -29,6 +31,25 @@ class SnapshotFileTest {
     Path f = dir.resolve("snap.db");
     Files.write(f, concat(db, MessageDigest.getInstance("SHA-256").digest(db)));
     assertThat(SnapshotFile.verifyTrailer(f)).isEqualTo(db.length);
+  }
+
+  /** Lengths around the 1 MiB chunks that are read while the one before is hashed. */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 512, (1 << 20) - 512, 1 << 20, (1 << 20) + 512, 2 << 20, (5 << 20) + 4096})
+  void everyByteIsHashedWhateverTheLength(int length) throws Exception {
+    byte[] db = random(length);
+    Path f = dir.resolve("snap-" + length + ".db");
+    Files.write(f, concat(db, MessageDigest.getInstance("SHA-256").digest(db)));
+    assertThat(SnapshotFile.verifyTrailer(f)).isEqualTo(length);
+    if (length > 0) {
+      for (int at : new int[] {0, length / 2, length - 1}) {
+        byte[] changed = db.clone();
+        changed[at] ^= 0x40;
+        Files.write(f, concat(changed, MessageDigest.getInstance("SHA-256").digest(db)));
+        assertThatThrownBy(() -> SnapshotFile.verifyTrailer(f)).as("byte %d changed", at)
+            .isInstanceOf(IntegrityException.class).hasMessageContaining("expected sha256");
+      }
+    }
   }
 
   @Test
