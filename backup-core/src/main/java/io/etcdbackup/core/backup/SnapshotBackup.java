@@ -188,11 +188,11 @@ public final class SnapshotBackup {
               .check(raw.path(), raw.size(), rawSha, revision);
           long verified = System.nanoTime();
 
-          Encoded encoded = join(encoding);
+          Encoded encoded = Futures.join(encoding);
           // Nothing reads the raw db any more: deleting it (a second or so for a few GiB) overlaps
           // the rest of the upload instead of following it.
           raw.close();
-          long uploadedBytes = join(uploading);
+          long uploadedBytes = Futures.join(uploading);
           if (uploadedBytes != encoded.size()) {
             throw new EtcdBackupException("upload of " + key + " sent " + uploadedBytes + " bytes of " + encoded.size());
           }
@@ -298,24 +298,6 @@ public final class SnapshotBackup {
   private static long copy(InputStream in, OutputStream out) throws IOException {
     try (InputStream i = in; OutputStream o = out) {
       return i.transferTo(o);
-    }
-  }
-
-  private static <T> T join(Future<T> f) throws IOException {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted");
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof IOException io) {
-        throw io;
-      }
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new EtcdBackupException(c.getMessage(), c);
     }
   }
 

@@ -176,23 +176,50 @@ public final class Spool implements Closeable {
     }
   }
 
+  /**
+   * Closes the file and hands it to the caller, who deletes it when done: what a download keeps for
+   * the restore that follows. Followers still reading fail; a later {@link #close()} does nothing.
+   *
+   * @throws IllegalStateException if the spool was already closed (its file is gone)
+   */
+  public Path keep() throws IOException {
+    if (!markClosed()) {
+      throw new IllegalStateException("spool " + path + " was closed and deleted");
+    }
+    try {
+      channel.close();
+    } catch (IOException e) {
+      Files.deleteIfExists(path);
+      throw e;
+    }
+    return path;
+  }
+
   /** Closes the file and deletes it; followers still reading fail. Idempotent. */
   @Override
   public void close() throws IOException {
-    lock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      grown.signalAll();
-    } finally {
-      lock.unlock();
+    if (!markClosed()) {
+      return; // deleted already, or kept by the caller
     }
     try {
       channel.close();
     } finally {
       Files.deleteIfExists(path);
+    }
+  }
+
+  /** Ends every follower's wait; false if the spool was closed (or kept) before. */
+  private boolean markClosed() {
+    lock.lock();
+    try {
+      if (closed) {
+        return false;
+      }
+      closed = true;
+      grown.signalAll();
+      return true;
+    } finally {
+      lock.unlock();
     }
   }
 }

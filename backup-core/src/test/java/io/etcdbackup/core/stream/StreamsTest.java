@@ -177,4 +177,28 @@ class StreamsTest {
       assertThatThrownBy(in::read).isInstanceOf(IOException.class).hasMessageContaining("member m2 went away");
     }
   }
+
+  @Test
+  void aKeptSpoolOutlivesCloseAndBelongsToTheCaller(@TempDir Path dir) throws Exception {
+    Path kept;
+    InputStream late;
+    try (Spool spool = Spool.create(dir, "t")) {
+      try (OutputStream w = spool.writer()) {
+        w.write(new byte[] {1, 2, 3});
+      }
+      late = spool.follow();
+      kept = spool.keep();
+      assertThatThrownBy(spool::keep).isInstanceOf(IllegalStateException.class);
+    }
+    assertThat(java.nio.file.Files.readAllBytes(kept)).containsExactly(1, 2, 3);
+    assertThatThrownBy(late::read).isInstanceOf(IOException.class).hasMessageContaining("was closed");
+  }
+
+  @Test
+  void aClosedSpoolCannotBeKept(@TempDir Path dir) throws Exception {
+    Spool spool = Spool.create(dir, "t");
+    spool.close();
+    assertThatThrownBy(spool::keep).isInstanceOf(IllegalStateException.class).hasMessageContaining("deleted");
+    assertThat(spool.path()).doesNotExist();
+  }
 }
