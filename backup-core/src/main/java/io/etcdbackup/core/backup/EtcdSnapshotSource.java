@@ -1,5 +1,6 @@
 package io.etcdbackup.core.backup;
 
+import com.google.protobuf.ByteString;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.maintenance.SnapshotResponse;
 import io.etcdbackup.core.etcd.EtcdClients;
@@ -47,6 +48,7 @@ public final class EtcdSnapshotSource implements SnapshotSource {
     private final Object lock = new Object();
     private boolean stopped;
     private long bytes;
+    private byte[] chunk = new byte[64 * 1024];
     private volatile long lastProgressNanos = System.nanoTime();
 
     Receiver(OutputStream sink) {
@@ -61,8 +63,16 @@ public final class EtcdSnapshotSource implements SnapshotSource {
         }
         try {
           // Written on the gRPC thread at disk speed: the sink is a spool file, never a slow stage.
-          r.getBlob().writeTo(sink);
-          bytes += r.getBlob().size();
+          // Copied into one reused array: ByteString.writeTo would copy each chunk into a new one
+          // (LiteralByteString.toByteArray), a GiB of garbage per GiB streamed.
+          ByteString blob = r.getBlob();
+          int n = blob.size();
+          if (chunk.length < n) {
+            chunk = new byte[n];
+          }
+          blob.copyTo(chunk, 0);
+          sink.write(chunk, 0, n);
+          bytes += n;
           lastProgressNanos = System.nanoTime();
         } catch (IOException | RuntimeException e) {
           done.completeExceptionally(e);
