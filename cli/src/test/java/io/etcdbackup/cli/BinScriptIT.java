@@ -54,4 +54,27 @@ class BinScriptIT {
     assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
     assertThat(r.stderr()).contains("Unknown option: '--no-such-flag'");
   }
+
+  @Test
+  void theBuildsClassDataArchiveIsWhereTheClassesComeFrom(@TempDir Path cwd) throws Exception {
+    Path log = cwd.resolve("classes.log");
+    Exec.Result r = Exec.run(List.of(ProjectPaths.root().resolve("bin/etcd-backup").toString(), "--version"), cwd,
+        Duration.ofMinutes(1), "JAVA_OPTS", "-Xlog:class+load=info:file=" + log);
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(Files.readString(log))
+        .as("bin/etcd-backup maps cli/target/etcd-backup.jsa, made by the build for this jar")
+        .contains("io.etcdbackup.cli.Main source: shared objects file");
+  }
+
+  @Test
+  void anArchiveThatDoesNotFitTheJarIsIgnoredWithoutAWordOnStdout(@TempDir Path cwd) throws Exception {
+    Path target = ProjectPaths.root().resolve("cli/target");
+    Path jar = Files.copy(target.resolve("etcd-backup.jar"), cwd.resolve("moved.jar"));
+    Files.copy(target.resolve("etcd-backup.jsa"), cwd.resolve("moved.jsa")); // made for the jar at another path
+    Exec.Result r = Exec.run(List.of(ProjectPaths.root().resolve("bin/etcd-backup").toString(), "--version"), cwd,
+        Duration.ofMinutes(1), "ETCD_BACKUP_JAR", jar.toString());
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdout().strip()).matches("etcd-backup \\S+");
+    assertThat(r.stderr()).isEmpty();
+  }
 }
