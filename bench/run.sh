@@ -273,7 +273,7 @@ $machine
 Dataset: $key_count keys under \`/registry/...\` ($(jq -r '.puts' "$work/load.json") puts, one in eight rewriting an
 earlier key; $(mib "$(jq -r .valueBytes "$work/load.json")") of $data values, 1-20 KiB each), loaded with
 jetcd in $(jq -r .seconds "$work/load.json") s; snapshot db $(mib "$db_size") ($db_size bytes), revision
-$(jq -r .revision "$work/snap-status.json"); stored by etcd-backup as $(mib "$stored_size") (zstd level 3 + age,
+$(jq -r .revision "$work/snap-status.json"); stored by etcd-backup as $(mib "$stored_size") ($(jq -r '.manifest.transforms | "\(.compression) level \(.compressionLevel) + \(.encryption)"' "$logs/c-1.out"),
 $(awk -v d="$db_size" -v s="$stored_size" 'BEGIN { printf "%.2f", d / s }')× smaller).
 Wall time and peak RSS from \`/usr/bin/time -v\`, $reps repetitions, contenders alternating; every file is in
 the page cache (24 GiB RAM). For the script (b) the peak RSS is that of its largest process.
