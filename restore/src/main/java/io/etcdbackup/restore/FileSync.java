@@ -1,7 +1,7 @@
 package io.etcdbackup.restore;
 
+import io.etcdbackup.core.stream.BackgroundSync;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -15,10 +15,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /** Durable file-system steps: private modes, writes that reach the disk, directory fsync. */
@@ -27,7 +23,7 @@ final class FileSync {
   static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
   /** etcd's {@code fileutil.PrivateFileMode}, used for the db and the WAL. */
   static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
-  private static final long COPY_STEP = 64L << 20;
+  private static final long COPY_STEP = BackgroundSync.DEFAULT_EVERY;
 
   private FileSync() {}
 
@@ -67,48 +63,19 @@ final class FileSync {
    * machine, after a copy of 0.5 s).
    */
   static void copyNewFile(Path source, Path target) throws IOException {
-    ExecutorService syncer = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "copy-sync " + target.getFileName());
-      t.setDaemon(true);
-      return t;
-    });
     try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
         FileChannel out = FileChannel.open(target, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-            PosixFilePermissions.asFileAttribute(FILE_MODE))) {
+            PosixFilePermissions.asFileAttribute(FILE_MODE));
+        BackgroundSync sync = new BackgroundSync(out, COPY_STEP, target.toString())) {
       long size = in.size();
       long pos = 0;
-      Future<?> sync = null;
       while (pos < size) {
-        long end = Math.min(size, pos + COPY_STEP);
-        while (pos < end) {
-          pos += in.transferTo(pos, end - pos, out);
-        }
-        if (sync == null || sync.isDone()) {
-          await(sync);
-          sync = syncer.submit(() -> {
-            out.force(false);
-            return null;
-          });
-        }
+        long n = in.transferTo(pos, Math.min(COPY_STEP, size - pos), out);
+        pos += n;
+        sync.written(n);
       }
-      await(sync);
+      sync.await();
       out.force(true);
-    } finally {
-      syncer.shutdownNow();
-    }
-  }
-
-  private static void await(Future<?> sync) throws IOException {
-    if (sync == null) {
-      return;
-    }
-    try {
-      sync.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while syncing a copy");
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
     }
   }
 

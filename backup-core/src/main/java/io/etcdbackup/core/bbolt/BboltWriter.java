@@ -1,5 +1,6 @@
 package io.etcdbackup.core.bbolt;
 
+import io.etcdbackup.core.stream.BackgroundSync;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

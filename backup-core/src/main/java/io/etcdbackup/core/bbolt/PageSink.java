@@ -1,5 +1,6 @@
 package io.etcdbackup.core.bbolt;
 
+import io.etcdbackup.core.stream.BackgroundSync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,4 +1,4 @@
-package io.etcdbackup.core.bbolt;
+package io.etcdbackup.core.stream;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -16,13 +16,14 @@ import java.util.concurrent.Future;
  * dirty pages only after 30 s or when 10% of RAM is dirty, so without this a file is written to
  * the page cache at memory speed and then waits for the disk for as long again (1 GiB: about 2 s
  * of fsync on the benchmark machine's virtio disk, 0.2 s with a sync every 64 MiB). Durability is
- * unchanged: only the writer's final {@code force} counts.
+ * unchanged: only the writer's final {@code force} counts. Used by the bbolt writer and the
+ * restore's file copy.
  *
  * <p>A failed sync is reported by the next call to {@link #written} or {@link #await}. Not
  * thread-safe: one writer calls it.
  */
-final class BackgroundSync implements Closeable {
-  static final long DEFAULT_EVERY = 64L << 20;
+public final class BackgroundSync implements Closeable {
+  public static final long DEFAULT_EVERY = 64L << 20;
 
   private final FileChannel channel;
   private final long every;
@@ -31,14 +32,14 @@ final class BackgroundSync implements Closeable {
   private Future<?> running;
   private long unsynced;
 
-  BackgroundSync(FileChannel channel, long every, String name) {
+  public BackgroundSync(FileChannel channel, long every, String name) {
     this.channel = channel;
     this.every = every;
     this.name = name;
   }
 
   /** {@code bytes} more were written; starts a sync once enough are pending and none is running. */
-  void written(long bytes) throws IOException {
+  public void written(long bytes) throws IOException {
     unsynced += bytes;
     if (unsynced < every) {
       return;
@@ -51,7 +52,7 @@ final class BackgroundSync implements Closeable {
     }
     if (executor == null) {
       executor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "bbolt-sync " + name);
+        Thread t = new Thread(r, "sync " + name);
         t.setDaemon(true);
         return t;
       });
@@ -67,7 +68,7 @@ final class BackgroundSync implements Closeable {
   }
 
   /** Waits for the running sync, if any, and reports its failure. */
-  void await() throws IOException {
+  public void await() throws IOException {
     Future<?> f = running;
     if (f == null) {
       return;
