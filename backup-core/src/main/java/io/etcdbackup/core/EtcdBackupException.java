@@ -1,9 +1,12 @@
 package io.etcdbackup.core;
 
+import io.etcdbackup.core.run.Reason;
+
 /**
  * The one unchecked base of this tool's failures. Its message is a complete sentence a person can
  * act on (what is wrong, where, what to do); the subclasses tell the CLI which exit code to use
- * (docs/exit-codes.md). Anything else that escapes is an unexpected failure (exit code 1).
+ * through {@link #reason()} (docs/exit-codes.md). Anything else that escapes is an unexpected
+ * failure ({@link Reason#INTERNAL}, exit code 1).
  */
 public class EtcdBackupException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -14,5 +17,10 @@ public class EtcdBackupException extends RuntimeException {
 
   public EtcdBackupException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  /** Why the run failed, for exit codes and metric labels; each subclass names its own. */
+  public Reason reason() {
+    return Reason.INTERNAL;
   }
 }

@@ -1,5 +1,7 @@
 package io.etcdbackup.core;
 
+import io.etcdbackup.core.run.Reason;
+
 /**
  * Data failed a check: a SHA-256, the bbolt structure, a revision or HashKV comparison, a
  * decryption or decompression (exit code 5). The message names the object and the check.
@@ -13,5 +15,10 @@ public class IntegrityException extends EtcdBackupException {
 
   public IntegrityException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  @Override
+  public Reason reason() {
+    return Reason.INTEGRITY;
   }
 }

@@ -1,5 +1,7 @@
 package io.etcdbackup.core;
 
+import io.etcdbackup.core.run.Reason;
+
 /** A flag, value, URI or file given by the user is unusable (exit code 2). */
 public class InvalidInputException extends EtcdBackupException {
   private static final long serialVersionUID = 1L;
@@ -10,5 +12,10 @@ public class InvalidInputException extends EtcdBackupException {
 
   public InvalidInputException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  @Override
+  public Reason reason() {
+    return Reason.INVALID_INPUT;
   }
 }

@@ -1,5 +1,7 @@
 package io.etcdbackup.core;
 
+import io.etcdbackup.core.run.Reason;
+
 /**
  * Refused for safety: a non-empty target without {@code --force}, too little disk space
  * (exit code 8). Nothing was changed.
@@ -9,5 +11,10 @@ public class RefusedException extends EtcdBackupException {
 
   public RefusedException(String message) {
     super(message);
+  }
+
+  @Override
+  public Reason reason() {
+    return Reason.REFUSED;
   }
 }

@@ -1,12 +1,7 @@
 package io.etcdbackup.cli;
 
 import io.etcdbackup.core.EtcdBackupException;
-import io.etcdbackup.core.IntegrityException;
-import io.etcdbackup.core.InvalidInputException;
-import io.etcdbackup.core.LockHeldException;
-import io.etcdbackup.core.NotFoundException;
-import io.etcdbackup.core.RefusedException;
-import io.etcdbackup.core.UnavailableException;
+import io.etcdbackup.core.run.Reason;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 
@@ -27,27 +22,13 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler, Comm
     return getExitCode(ex);
   }
 
+  /** The exit code of the failure's {@link Reason}: the same type the metrics label with. */
   @Override
   public int getExitCode(Throwable t) {
-    if (t instanceof InvalidInputException || t instanceof CommandLine.ParameterException) {
+    if (t instanceof CommandLine.ParameterException) {
       return ExitCodes.USAGE;
     }
-    if (t instanceof UnavailableException) {
-      return ExitCodes.UNAVAILABLE;
-    }
-    if (t instanceof IntegrityException) {
-      return ExitCodes.INTEGRITY;
-    }
-    if (t instanceof LockHeldException) {
-      return ExitCodes.LOCKED;
-    }
-    if (t instanceof NotFoundException) {
-      return ExitCodes.NOT_FOUND;
-    }
-    if (t instanceof RefusedException) {
-      return ExitCodes.REFUSED;
-    }
-    return ExitCodes.FAILURE;
+    return Reason.of(t).exitCode();
   }
 
   static String message(Throwable t) {

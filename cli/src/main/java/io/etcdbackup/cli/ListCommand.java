@@ -5,7 +5,6 @@ import io.etcdbackup.core.store.BackupStore;
 import io.etcdbackup.core.store.Manifest;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,8 +25,7 @@ final class ListCommand implements Callable<Integer> {
     List<Manifest> backups;
     try (BackupStore store = storeOptions.open(read.from)) {
       BackupRepository repo = new BackupRepository(store);
-      String cluster = repo.resolveSeries(Optional.ofNullable(read.clusterName));
-      backups = repo.list(cluster);
+      backups = repo.list(repo.resolveSeries(read.series.cluster()));
     }
     PrintWriter out = spec.commandLine().getOut();
     if (output.json()) {

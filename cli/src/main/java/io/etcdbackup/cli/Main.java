@@ -10,6 +10,7 @@ public final class Main {
 
   public static void main(String[] args) {
     configureLogging(GlobalOptions.debug(args));
+    Signals.install();
     System.exit(newCommandLine(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true))
         .execute(args));
   }

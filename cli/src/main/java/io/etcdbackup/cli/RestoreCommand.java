@@ -5,6 +5,8 @@ import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.core.store.BackupSelector;
 import io.etcdbackup.core.store.BackupStore;
 import io.etcdbackup.core.store.Manifest;
+import io.etcdbackup.core.run.Cancellation;
+import io.etcdbackup.core.run.RunListener;
 import io.etcdbackup.core.stream.AgeDecryption;
 import io.etcdbackup.restore.RestoreConfig;
 import io.etcdbackup.restore.RestoreRequest;
@@ -37,7 +39,9 @@ import tools.jackson.databind.node.ObjectNode;
         + "unless --force, which moves it aside (never deletes it)."})
 final class RestoreCommand implements Callable<Integer> {
   @Mixin StoreMixin storeOptions;
+  @Mixin SeriesOptions series;
   @Mixin OutputOptions output;
+  @Mixin RunOptions run;
   @Spec CommandSpec spec;
   @picocli.CommandLine.ParentCommand EtcdBackupCommand parent;
 
@@ -55,15 +59,6 @@ final class RestoreCommand implements Callable<Integer> {
 
   @Option(names = "--from-file", paramLabel = "FILE", description = "A local snapshot file instead of a store.")
   Path fromFile;
-
-  @Option(names = "--cluster-name", paramLabel = "NAME", description = "Backup series (needed when the store holds several).")
-  String clusterName;
-
-  @Option(names = "--identity-file", paramLabel = "FILE", description = "age key file to decrypt with.")
-  Path identityFile;
-
-  @Option(names = "--spool-dir", paramLabel = "DIR", description = "Where the download is spooled (default: the temp dir).")
-  Path spoolDir;
 
   @Option(names = "--name", defaultValue = RestoreConfig.DEFAULT_NAME, paramLabel = "NAME",
       description = "Human-readable name of this member (default ${DEFAULT-VALUE}).")
@@ -118,7 +113,7 @@ final class RestoreCommand implements Callable<Integer> {
     if ((from == null) == (fromFile == null)) {
       throw new InvalidInputException("give exactly one of --from URI (a store) or --from-file FILE (a snapshot file)");
     }
-    if (fromFile != null && (which != null || asOf != null || revision != null || clusterName != null)) {
+    if (fromFile != null && (which != null || asOf != null || revision != null || series.clusterName != null)) {
       throw new InvalidInputException("a backup id, --as-of, --revision and --cluster-name select from a store: use them with --from");
     }
     RestoreConfig.Builder b = RestoreConfig.builder().name(name).initialCluster(initialCluster).initialClusterToken(token)
@@ -128,21 +123,21 @@ final class RestoreCommand implements Callable<Integer> {
       throw new InvalidInputException("--all-members writes <output-dir>/<name>.etcd per member: drop --data-dir and --wal-dir");
     }
     RestoreConfig config = allMembers ? b.buildClusterTemplate() : b.build();
-    Path spool = spoolDir != null ? spoolDir : Path.of(System.getProperty("java.io.tmpdir"));
-    RestoreRequest request = new RestoreRequest(config, allMembers, Optional.ofNullable(outputDir), force, engine(), spool);
+    RestoreRequest request = new RestoreRequest(config, allMembers, Optional.ofNullable(outputDir), force, engine(),
+        series.spool());
     RestoreService service = new RestoreService(Clock.systemUTC(), parent.env());
+    RunListener listener = run.listener(parent.env());
+    Cancellation cancel = run.cancellation().deadline(run.timeout, "--timeout");
 
     RestoreResult result;
     if (fromFile != null) {
-      result = service.fromFile(fromFile, request);
+      result = service.fromFile(fromFile, request, listener, cancel);
     } else {
-      Optional<AgeDecryption> decryption = identityFile == null ? Optional.empty()
-          : Optional.of(AgeDecryption.withIdentities(AgeDecryption.readIdentityFile(identityFile)));
+      Optional<AgeDecryption> decryption = series.decryption();
       try (BackupStore store = storeOptions.open(from)) {
         BackupRepository repo = new BackupRepository(store);
-        String cluster = repo.resolveSeries(Optional.ofNullable(clusterName));
-        Manifest m = repo.find(cluster, selector());
-        result = service.fromBackup(repo, m, decryption, request);
+        Manifest m = repo.select(series.cluster(), selector());
+        result = service.fromBackup(repo, m, decryption, request, listener, cancel);
       }
     }
     print(result, spec.commandLine().getOut());
@@ -204,6 +199,7 @@ final class RestoreCommand implements Callable<Integer> {
         m.etcdFlags().forEach(n.putArray("etcdFlags")::add);
       }
       r.movedAside().forEach(p -> root.withArray("movedAside").add(p.toString()));
+      r.toolKeys().forEach(root.putArray("toolKeys")::add);
       out.println(Formats.JSON.writeValueAsString(root));
     } else {
       out.println("restored " + r.source() + " (revision " + r.snapshotRevision() + ") with the "
@@ -212,6 +208,11 @@ final class RestoreCommand implements Callable<Integer> {
       r.members().forEach(m -> t.row(m.name(), m.memberIdHex(), m.clusterIdHex(), m.revision(), m.dataDir(), m.walDir()));
       t.print(out);
       r.movedAside().forEach(p -> out.println("moved aside (not deleted): " + p));
+      if (!r.toolKeys().isEmpty()) {
+        out.println("note: the snapshot holds keys etcd-backup wrote into the source cluster (the backup was taken with "
+            + "--lock): " + String.join(", ", r.toolKeys()) + "; they are bound to a lease and expire after its TTL once "
+            + "the restored cluster runs");
+      }
       out.println("start each member with these flags, plus its usual client URLs, --listen-peer-urls and TLS flags:");
       for (RestoredMember m : r.members()) {
         out.println("  etcd " + String.join(" ", m.etcdFlags().stream().map(RestoreCommand::shellQuote).toList()));

@@ -1,6 +1,5 @@
 package io.etcdbackup.cli;
 
-import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.backup.BackupRequest;
 import io.etcdbackup.core.backup.BackupResult;
 import io.etcdbackup.core.backup.EtcdSnapshotSource;
@@ -9,8 +8,6 @@ import io.etcdbackup.core.etcd.EtcdClients;
 import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.core.store.BackupStore;
 import io.etcdbackup.core.store.Manifest;
-import io.etcdbackup.core.stream.AgeEncryption;
-import io.etcdbackup.core.stream.Compression;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,24 +16,27 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import tools.jackson.databind.node.ObjectNode;
 
 @Command(name = "snapshot", mixinStandardHelpOptions = true,
     description = {"Take one verified backup now: stream a snapshot from one healthy member, check it "
         + "(SHA-256 trailer, bbolt structure, status figures, optionally HashKV), compress, encrypt, upload, "
-        + "then write the manifest.", "Exits 0 only once the backup is committed."})
+        + "then write the manifest.", "Reads the cluster and writes nothing into it (unless --lock). "
+        + "Exits 0 only once the backup is committed."})
 final class SnapshotCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
   @Mixin StoreMixin storeOptions;
   @Mixin OutputOptions output;
+  @Mixin RunOptions run;
   @Spec CommandSpec spec;
+  @ParentCommand EtcdBackupCommand parent;
 
   @Option(names = "--to", required = true, paramLabel = "URI",
       description = "Where to store it: s3://bucket/prefix, file:///path or a directory path (env ETCD_BACKUP_TO).")
@@ -59,9 +59,9 @@ final class SnapshotCommand implements Callable<Integer> {
   @Option(names = "--compression-level", paramLabel = "N", description = "zstd 1-19 (default 1), gzip 1-9 (default 6).")
   Integer compressionLevel;
 
-  @Option(names = "--compression-workers", paramLabel = "N", defaultValue = "1",
-      description = "zstd compression threads (default ${DEFAULT-VALUE}).")
-  int compressionWorkers;
+  @Option(names = "--compression-workers", paramLabel = "N",
+      description = "zstd compression threads (default 1).")
+  Integer compressionWorkers;
 
   @Option(names = "--encrypt-to", paramLabel = "RECIPIENT", split = ",",
       description = "Encrypt to this age recipient (age1...); repeatable.")
@@ -73,31 +73,33 @@ final class SnapshotCommand implements Callable<Integer> {
   @Option(names = "--verify-hashkv", description = "Also compare the file's HashKV at its revision with the member's.")
   boolean verifyHashKv;
 
-  @Option(names = "--max-attempts", defaultValue = "3", paramLabel = "N",
-      description = "Members to try when one fails mid-stream (default ${DEFAULT-VALUE}).")
-  int maxAttempts;
+  @Option(names = "--max-attempts", paramLabel = "N",
+      description = "Members to try when one fails mid-stream (default 3).")
+  Integer maxAttempts;
 
-  @Option(names = "--retry-backoff", defaultValue = "2s", converter = GoDuration.class, paramLabel = "DURATION",
-      description = "Pause before the next attempt, doubled each time (default ${DEFAULT-VALUE}).")
+  @Option(names = "--retry-backoff", converter = GoDuration.class, paramLabel = "DURATION",
+      description = "Pause before the next attempt, doubled each time (default 2s).")
   Duration retryBackoff;
 
-  @Option(names = "--stream-idle-timeout", defaultValue = "60s", converter = GoDuration.class, paramLabel = "DURATION",
-      description = "Give up on a member that sends nothing for this long (default ${DEFAULT-VALUE}).")
+  @Option(names = "--stream-idle-timeout", converter = GoDuration.class, paramLabel = "DURATION",
+      description = "Give up on a member that sends nothing for this long (default 60s).")
   Duration streamIdleTimeout;
 
-  @Option(names = "--no-lock", description = "Do not take the etcd lock that keeps two backups of a cluster apart.")
-  boolean noLock;
+  @Option(names = "--lock", description = {"Take an etcd lock so that two backups of this cluster do not run at once. "
+      + "It writes keys under /etcd-backup/ into the cluster being backed up, so this snapshot and every restore of it "
+      + "hold them (they expire with their lease); off by default (docs/backup.md)."})
+  boolean lock;
 
-  @Option(names = "--lock-ttl", defaultValue = "60s", converter = GoDuration.class, paramLabel = "DURATION",
-      description = "Lease TTL of the lock: a crashed run's lock expires after this (default ${DEFAULT-VALUE}).")
+  @Option(names = "--lock-ttl", converter = GoDuration.class, paramLabel = "DURATION",
+      description = "With --lock: lease TTL of the lock, a crashed run's lock expires after this (default 60s).")
   Duration lockTtl;
 
-  @Option(names = "--lock-wait", defaultValue = "5s", converter = GoDuration.class, paramLabel = "DURATION",
-      description = "How long to wait for the lock before exiting with code 6 (default ${DEFAULT-VALUE}).")
+  @Option(names = "--lock-wait", converter = GoDuration.class, paramLabel = "DURATION",
+      description = "With --lock: how long to wait for the lock before exiting with code 6 (default 5s).")
   Duration lockWait;
 
-  @Option(names = "--leftover-grace", defaultValue = "6h", converter = GoDuration.class, paramLabel = "DURATION",
-      description = "Remove data of interrupted runs older than this after a commit (default ${DEFAULT-VALUE}).")
+  @Option(names = "--leftover-grace", converter = GoDuration.class, paramLabel = "DURATION",
+      description = "Remove data of interrupted runs older than this after a commit (default 6h).")
   Duration leftoverGrace;
 
   @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Label recorded in the manifest; repeatable.")
@@ -105,37 +107,19 @@ final class SnapshotCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    BackupRequest request = new BackupRequest(Optional.ofNullable(clusterName), Optional.ofNullable(member),
-        spoolDir != null ? spoolDir : Path.of(System.getProperty("java.io.tmpdir")), compression(), encryption(),
-        verifyHashKv, maxAttempts, retryBackoff, streamIdleTimeout, !noLock, lockTtl, lockWait, leftoverGrace, labels);
+    BackupRequest request = BackupRequest.builder().clusterName(clusterName).member(member).spoolDir(spoolDir)
+        .compression(compression, compressionLevel, compressionWorkers).encryptTo(encryptTo)
+        .recipientsFile(recipientsFile).verifyHashKv(verifyHashKv).maxAttempts(maxAttempts).retryBackoff(retryBackoff)
+        .streamIdleTimeout(streamIdleTimeout).lock(lock).lockTtl(lockTtl).lockWait(lockWait)
+        .leftoverGrace(leftoverGrace).timeout(run.timeout).labels(labels).build();
     BackupResult result;
     try (EtcdClients clients = connection.clients(); BackupStore store = storeOptions.open(to)) {
-      result = new SnapshotBackup(clients, new EtcdSnapshotSource(clients, streamIdleTimeout), new BackupRepository(store),
-          Clock.systemUTC(), Versions.tool()).run(request);
+      result = new SnapshotBackup(clients, new EtcdSnapshotSource(clients, request.retry().streamIdleTimeout()),
+          new BackupRepository(store), Clock.systemUTC(), Versions.tool())
+          .run(request, run.listener(parent.env()), run.cancellation());
     }
     print(result, spec.commandLine().getOut());
     return ExitCodes.OK;
-  }
-
-  private Compression compression() {
-    return switch (Compression.Algorithm.parse(compression)) {
-      case ZSTD -> Compression.zstd(compressionLevel == null ? 1 : compressionLevel, compressionWorkers);
-      case GZIP -> Compression.gzip(compressionLevel == null ? 6 : compressionLevel);
-      case NONE -> {
-        if (compressionLevel != null) {
-          throw new InvalidInputException("--compression-level needs --compression zstd or gzip");
-        }
-        yield Compression.none();
-      }
-    };
-  }
-
-  private Optional<AgeEncryption> encryption() {
-    List<String> recipients = new ArrayList<>(encryptTo);
-    if (recipientsFile != null) {
-      recipients.addAll(AgeEncryption.readRecipientsFile(recipientsFile));
-    }
-    return recipients.isEmpty() ? Optional.empty() : Optional.of(AgeEncryption.toRecipients(recipients));
   }
 
   private void print(BackupResult r, PrintWriter out) {

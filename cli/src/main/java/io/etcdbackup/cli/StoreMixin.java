@@ -1,14 +1,11 @@
 package io.etcdbackup.cli;
 
-import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.StoreException;
 import io.etcdbackup.core.store.BackupStore;
 import io.etcdbackup.storage.BackupStores;
 import io.etcdbackup.storage.StoreOptions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -55,32 +52,16 @@ final class StoreMixin {
   Integer maxPartsInFlight;
 
   StoreOptions options() {
-    String secret = secretAccessKey;
-    if (secretAccessKeyFile != null) {
-      if (secret != null) {
-        throw new InvalidInputException("--s3-secret-access-key and --s3-secret-access-key-file are both given: use one");
-      }
-      try {
-        secret = Files.readString(secretAccessKeyFile, StandardCharsets.UTF_8).strip();
-      } catch (IOException e) {
-        throw new InvalidInputException("--s3-secret-access-key-file (" + secretAccessKeyFile + ") cannot be read: "
-            + e.getMessage());
-      }
-    }
-    StoreOptions.Builder b = StoreOptions.builder().region(region).endpoint(endpoint).pathStyle(pathStyle)
-        .caBundle(caBundle).profile(profile).sse(sse).kmsKeyId(kmsKeyId).partSize(partSize)
-        .maxPartsInFlight(maxPartsInFlight);
-    if (accessKeyId != null || secret != null) {
-      b.credentials(accessKeyId, secret);
-    }
-    return b.build();
+    return StoreOptions.builder().region(region).endpoint(endpoint).pathStyle(pathStyle).caBundle(caBundle)
+        .profile(profile).sse(sse).kmsKeyId(kmsKeyId).partSize(partSize).maxPartsInFlight(maxPartsInFlight)
+        .credentials(accessKeyId, secretAccessKey, secretAccessKeyFile).build();
   }
 
   BackupStore open(String location) {
     try {
       return BackupStores.open(location, options());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open the store " + location + ": " + e.getMessage(), e);
+      throw new StoreException("cannot open the store " + location + ": " + e.getMessage(), e);
     }
   }
 }

@@ -53,7 +53,7 @@ class BackupFailoverIT {
   static SnapshotSource interrupting(EtcdClients clients, long bytes, Consumer<URI> onceAfter) {
     EtcdSnapshotSource real = new EtcdSnapshotSource(clients, Duration.ofSeconds(30));
     boolean[] fired = {false};
-    return (endpoint, sink) -> real.stream(endpoint, new FilterOutputStream(sink) {
+    return (endpoint, sink, cancel) -> real.stream(endpoint, new FilterOutputStream(sink) {
       long seen;
 
       @Override
@@ -65,7 +65,7 @@ class BackupFailoverIT {
           onceAfter.accept(endpoint);
         }
       }
-    });
+    }, cancel);
   }
 
   private static int indexOf(EtcdCluster c, URI endpoint) {
@@ -77,11 +77,8 @@ class BackupFailoverIT {
     throw new AssertionError("no member at " + endpoint);
   }
 
-  private BackupRequest request() {
-    BackupRequest d = BackupRequest.defaults(tmp.resolve("spool"));
-    return new BackupRequest(Optional.of("failover"), Optional.empty(), d.spoolDir(), d.compression(), Optional.empty(),
-        false, 3, Duration.ofMillis(200), d.streamIdleTimeout(), true, d.lockTtl(), Duration.ofSeconds(2),
-        d.leftoverGrace(), d.labels());
+  private BackupRequest.Builder request() {
+    return BackupRequest.builder().clusterName("failover").spoolDir(tmp.resolve("spool")).retryBackoff(Duration.ofMillis(200));
   }
 
   private static EtcdClients clients(EtcdCluster c) {
@@ -101,7 +98,8 @@ class BackupFailoverIT {
         killed[0] = indexOf(c, endpoint);
         c.kill(killed[0]);
       });
-      BackupResult r = new SnapshotBackup(clients, source, new BackupRepository(store), Clock.systemUTC(), "test").run(request());
+      BackupResult r = new SnapshotBackup(clients, source, new BackupRepository(store), Clock.systemUTC(), "test")
+          .run(request().build());
 
       assertThat(killed[0]).isNotNegative();
       String killedName = c.member(killed[0]).name();
@@ -121,9 +119,8 @@ class BackupFailoverIT {
          EtcdClients clients = clients(c)) {
       SampleData.bulk(c.client(), "/registry/secrets/bulk/", 12_000_000, 8192, 2);
       SnapshotSource source = interrupting(clients, 1_000_000, endpoint -> c.members().forEach(m -> c.kill(m.index())));
-      BackupRequest noLock = new BackupRequest(Optional.of("failover"), Optional.empty(), tmp.resolve("spool"),
-          request().compression(), Optional.empty(), false, 3, Duration.ofMillis(100), Duration.ofSeconds(10), false,
-          Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofHours(1), java.util.Map.of());
+      BackupRequest noLock = request().retryBackoff(Duration.ofMillis(100)).streamIdleTimeout(Duration.ofSeconds(10))
+          .leftoverGrace(Duration.ofHours(1)).build();
 
       assertThatThrownBy(() -> new SnapshotBackup(clients, source, new BackupRepository(store), Clock.systemUTC(), "test")
           .run(noLock)).isInstanceOf(UnavailableException.class).hasMessageContaining("no member completed a snapshot");
@@ -152,12 +149,13 @@ class BackupFailoverIT {
         }
       });
       CompletableFuture<BackupResult> first = CompletableFuture.supplyAsync(() ->
-          new SnapshotBackup(clients, paused, new BackupRepository(store), Clock.systemUTC(), "test").run(request()));
+          new SnapshotBackup(clients, paused, new BackupRepository(store), Clock.systemUTC(), "test")
+              .run(request().lock(true).lockWait(Duration.ofSeconds(2)).build()));
       assertThat(streaming.await(60, TimeUnit.SECONDS)).isTrue();
 
       Stores s3 = new Stores(store.location(), Stores.s3(S3, "x").flags(), true);
       Cli.Result second = new Cli().run(c.tlsFlags(), "snapshot",
-          s3.with("--to", store.location(), "--cluster-name", "failover", "--lock-wait", "1s").toArray(String[]::new));
+          s3.with("--to", store.location(), "--cluster-name", "failover", "--lock", "--lock-wait", "1s").toArray(String[]::new));
       assertThat(second.exitCode()).as(second.toString()).isEqualTo(ExitCodes.LOCKED);
       assertThat(second.err()).contains("another backup of failover is running (host=");
 
@@ -166,7 +164,7 @@ class BackupFailoverIT {
       assertThat(new BackupRepository(store).list("failover")).extracting(m -> m.id()).containsExactly(r.manifest().id());
 
       Cli.Result third = new Cli().run(c.tlsFlags(), "snapshot",
-          s3.with("--to", store.location(), "--cluster-name", "failover").toArray(String[]::new));
+          s3.with("--to", store.location(), "--cluster-name", "failover", "--lock").toArray(String[]::new));
       assertThat(third.exitCode()).as("the lock is free again: " + third).isZero();
     }
   }

@@ -8,6 +8,13 @@ import io.etcdbackup.core.backup.BackupFetcher;
 import io.etcdbackup.core.snapshot.SnapshotFile;
 import io.etcdbackup.core.snapshot.SnapshotInspector;
 import io.etcdbackup.core.snapshot.SnapshotStatus;
+import io.etcdbackup.core.snapshot.ToolKeys;
+import io.etcdbackup.core.run.Cancellation;
+import io.etcdbackup.core.run.Operation;
+import io.etcdbackup.core.run.Phase;
+import io.etcdbackup.core.run.Run;
+import io.etcdbackup.core.run.RunListener;
+import io.etcdbackup.core.store.BackupId;
 import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.core.store.Manifest;
 import io.etcdbackup.core.stream.AgeDecryption;
@@ -18,8 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RestoreService {
   private static final Logger LOG = LoggerFactory.getLogger(RestoreService.class);
-  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
   /** WAL, .snap and directory overhead per member, on top of the db. */
   private static final long PER_MEMBER_OVERHEAD = 1L << 20;
 
@@ -51,18 +55,31 @@ public final class RestoreService {
     this.env = Map.copyOf(env);
   }
 
-  /** Restores the backup {@code m} from a store. */
+  /** Restores the backup {@code m} from a store, as one run reported to {@code listener}. */
+  public RestoreResult fromBackup(BackupRepository repository, Manifest m, Optional<AgeDecryption> decryption,
+      RestoreRequest request, RunListener listener, Cancellation cancel) throws IOException {
+    Run run = new Run(Operation.RESTORE, m.clusterName(), listener, cancel, clock);
+    try {
+      List<RestoreConfig> members = members(request);
+      Optional<Path> etcdutl = engineBinary(request);
+      preflight(members, request.force());
+      requireSpace(request.spoolDir(), m.dbSize(), "the download of backup " + m.id() + " (--spool-dir)");
+      requireSpace(members, m.dbSize());
+      try (BackupFetcher.Fetched fetched = new BackupFetcher(repository).fetch(m, decryption, request.spoolDir(), run)) {
+        return run.succeeded(write(fetched.rawDb(), false, fetched.status(), "backup " + m.id() + " of " + m.clusterName(),
+            request, members, etcdutl, run));
+      }
+    } catch (IOException e) {
+      throw run.failed(e);
+    } catch (RuntimeException e) {
+      throw run.failed(e);
+    }
+  }
+
+  /** {@link #fromBackup(BackupRepository, Manifest, Optional, RestoreRequest, RunListener, Cancellation)}, unobserved. */
   public RestoreResult fromBackup(BackupRepository repository, Manifest m, Optional<AgeDecryption> decryption,
       RestoreRequest request) throws IOException {
-    List<RestoreConfig> members = members(request);
-    Optional<Path> etcdutl = engineBinary(request);
-    preflight(members, request.force());
-    requireSpace(request.spoolDir(), m.dbSize(), "the download of backup " + m.id() + " (--spool-dir)");
-    requireSpace(members, m.dbSize());
-    try (BackupFetcher.Fetched fetched = new BackupFetcher(repository).fetch(m, decryption, request.spoolDir())) {
-      return write(fetched.rawDb(), false, fetched.status(), "backup " + m.id() + " of " + m.clusterName(),
-          request, members, etcdutl);
-    }
+    return fromBackup(repository, m, decryption, request, RunListener.NONE, Cancellation.create());
   }
 
   /**
@@ -70,6 +87,23 @@ public final class RestoreService {
    * trailer, checked unless {@code --skip-hash-check} (for a db copied out of a data dir).
    */
   public RestoreResult fromFile(Path file, RestoreRequest request) throws IOException {
+    return fromFile(file, request, RunListener.NONE, Cancellation.create());
+  }
+
+  /** {@link #fromFile(Path, RestoreRequest)} as one run: CHECK, then WRITE. */
+  public RestoreResult fromFile(Path file, RestoreRequest request, RunListener listener, Cancellation cancel)
+      throws IOException {
+    Run run = new Run(Operation.RESTORE, file.toString(), listener, cancel, clock);
+    try {
+      return run.succeeded(fileRestore(file, request, run));
+    } catch (IOException e) {
+      throw run.failed(e);
+    } catch (RuntimeException e) {
+      throw run.failed(e);
+    }
+  }
+
+  private RestoreResult fileRestore(Path file, RestoreRequest request, Run run) throws IOException {
     if (!Files.isRegularFile(file)) {
       throw new InvalidInputException("--from-file " + file + " is not a file");
     }
@@ -77,38 +111,52 @@ public final class RestoreService {
     Optional<Path> etcdutl = engineBinary(request);
     preflight(members, request.force());
     boolean trailer = SnapshotFile.hasTrailer(Files.size(file));
-    if (trailer && !request.config().skipHashCheck()) {
-      SnapshotFile.verifyTrailer(file);
-    } else if (!trailer && !request.config().skipHashCheck()) {
-      // etcdutl's rule (v3_snapshot.go): a file without the trailer is not a snapshot from the
-      // Snapshot RPC, so its integrity cannot be checked; it takes an explicit flag to accept one.
-      throw new IntegrityException(file + ": snapshot missing hash but --skip-hash-check=false "
-          + "(a db copied out of a data dir has no SHA-256 trailer: add --skip-hash-check to restore it anyway)");
-    }
-    SnapshotStatus status = SnapshotInspector.status(file);
+    SnapshotStatus status = run.phase(Phase.CHECK, span -> {
+      if (trailer && !request.config().skipHashCheck()) {
+        SnapshotFile.verifyTrailer(file);
+      } else if (!trailer && !request.config().skipHashCheck()) {
+        // etcdutl's rule (v3_snapshot.go): a file without the trailer is not a snapshot from the
+        // Snapshot RPC, so its integrity cannot be checked; it takes an explicit flag to accept one.
+        throw new IntegrityException(file + ": snapshot missing hash but --skip-hash-check=false "
+            + "(a db copied out of a data dir has no SHA-256 trailer: add --skip-hash-check to restore it anyway)");
+      }
+      return SnapshotInspector.status(file);
+    });
     requireSpace(members, status.totalSize());
-    return write(file, trailer, status, file.toString(), request, members, etcdutl);
+    return write(file, trailer, status, file.toString(), request, members, etcdutl, run);
   }
 
+  /**
+   * WRITE: the member data dirs, each fsynced and renamed into place by the writer itself (the
+   * fsyncs overlap the writing: BackgroundSync), so there is no separate SYNC step to report.
+   */
   private RestoreResult write(Path db, boolean dbHasTrailer, SnapshotStatus status, String source, RestoreRequest request,
-      List<RestoreConfig> members, Optional<Path> etcdutl) throws IOException {
-    // Checked again: the download may have taken minutes.
+      List<RestoreConfig> members, Optional<Path> etcdutl, Run run) throws IOException {
+    List<String> toolKeys = ToolKeys.live(db);
+    // Checked again: the download may have taken minutes. Past this point a restore is not
+    // cancelled half way: it finishes or fails, and a failure removes what it wrote.
     preflight(members, request.force());
+    run.cancellation().check();
     List<Path> moved = request.force() ? moveAside(members) : List.of();
-    List<RestoredMember> written;
-    if (request.engine() == RestoreRequest.Engine.ETCDUTL) {
-      written = new ArrayList<>();
-      for (RestoreConfig cfg : members) {
-        written.add(runEtcdutl(etcdutl.orElseThrow(), db, dbHasTrailer, cfg, status.revision() + cfg.bumpRevision()));
+    List<RestoredMember> written = run.phase(Phase.WRITE, span -> {
+      if (request.engine() == RestoreRequest.Engine.ETCDUTL) {
+        List<RestoredMember> out = new ArrayList<>();
+        for (RestoreConfig cfg : members) {
+          out.add(runEtcdutl(etcdutl.orElseThrow(), db, dbHasTrailer, cfg, status.revision() + cfg.bumpRevision()));
+        }
+        return out;
+      } else if (request.allMembers()) {
+        return DataDirWriter.writeCluster(db, request.outputDir().orElseThrow(), request.config());
       }
-    } else if (request.allMembers()) {
-      written = DataDirWriter.writeCluster(db, request.outputDir().orElseThrow(), request.config());
-    } else {
-      written = List.of(DataDirWriter.writeMember(db, request.config()));
+      return List.of(DataDirWriter.writeMember(db, request.config()));
+    });
+    if (!toolKeys.isEmpty()) {
+      LOG.warn("the snapshot holds keys etcd-backup wrote (--lock): {}; they are bound to a lease and expire after "
+          + "its TTL once the restored cluster runs", toolKeys);
     }
     LOG.info("restore complete source={} revision={} members={} engine={}", source, status.revision(), written.size(),
         request.engine());
-    return new RestoreResult(source, status.revision(), written, moved, request.engine());
+    return new RestoreResult(source, status.revision(), written, moved, request.engine(), toolKeys);
   }
 
   private static List<RestoreConfig> members(RestoreRequest r) {
@@ -138,7 +186,7 @@ public final class RestoreService {
           throw new RefusedException(part + " exists (an interrupted restore?): remove it, or use --force to move it aside");
         }
         boolean walDir = !t.equals(cfg.dataDir().toAbsolutePath().normalize());
-        if (!force && Files.exists(t) && (walDir || !isEmptyDir(t))) {
+        if (!force && Files.exists(t) && (walDir || !(Files.isDirectory(t) && FileSync.isEmptyDir(t)))) {
           throw new RefusedException((walDir ? "--wal-dir " : "--data-dir ") + t + " already exists"
               + (walDir ? "" : " and is not empty") + ": nothing was changed; use --force to move it aside to "
               + t.getFileName() + ".old-<UTC time> (never deleted)");
@@ -149,14 +197,14 @@ public final class RestoreService {
 
   /** Moves non-empty targets (and stale {@code .part} dirs) aside; returns where they went. */
   private List<Path> moveAside(List<RestoreConfig> members) throws IOException {
-    String stamp = STAMP.format(clock.instant());
+    String stamp = BackupId.utcStamp(clock.instant());
     List<Path> moved = new ArrayList<>();
     for (RestoreConfig cfg : members) {
       Path data = cfg.dataDir().toAbsolutePath().normalize();
       for (Path t : targets(cfg)) {
         for (Path p : List.of(t.resolveSibling(t.getFileName() + ".part"), t)) {
           boolean inWay = Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-              && (!p.equals(data) || !isEmptyDir(p));
+              && (!p.equals(data) || !(Files.isDirectory(p) && FileSync.isEmptyDir(p)));
           if (inWay) {
             Path aside = p.resolveSibling(p.getFileName() + ".old-" + stamp);
             Files.move(p, aside, StandardCopyOption.ATOMIC_MOVE);
@@ -167,15 +215,6 @@ public final class RestoreService {
       }
     }
     return moved;
-  }
-
-  private static boolean isEmptyDir(Path p) throws IOException {
-    if (!Files.isDirectory(p)) {
-      return false;
-    }
-    try (Stream<Path> s = Files.list(p)) {
-      return s.findAny().isEmpty();
-    }
   }
 
   private static void requireSpace(List<RestoreConfig> members, long dbSize) throws IOException {

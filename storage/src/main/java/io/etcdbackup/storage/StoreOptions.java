@@ -244,6 +244,29 @@ public record StoreOptions(
       return this;
     }
 
+    /**
+     * {@code --s3-access-key-id} with the secret given as text ({@code --s3-secret-access-key}) or
+     * in a file ({@code --s3-secret-access-key-file}, read here, stripped); at most one of the two.
+     * All null: the SDK's default credential chain.
+     */
+    public Builder credentials(String accessKeyId, String secret, Path secretFile) {
+      if (secretFile != null) {
+        if (secret != null) {
+          throw new InvalidInputException("--s3-secret-access-key and --s3-secret-access-key-file are both given: use one");
+        }
+        try {
+          secret = java.nio.file.Files.readString(secretFile, java.nio.charset.StandardCharsets.UTF_8).strip();
+        } catch (java.io.IOException e) {
+          throw new InvalidInputException("--s3-secret-access-key-file (" + secretFile + ") cannot be read: "
+              + e.getMessage());
+        }
+      }
+      if (accessKeyId != null || secret != null) {
+        credentials(accessKeyId, secret);
+      }
+      return this;
+    }
+
     public Builder profile(String profile) {
       this.profile = profile;
       return this;

@@ -3,6 +3,13 @@ package io.etcdbackup.core.backup;
 import io.etcdbackup.core.EtcdBackupException;
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.CancelledException;
+import io.etcdbackup.core.StoreException;
+import io.etcdbackup.core.run.Cancellation;
+import io.etcdbackup.core.run.Operation;
+import io.etcdbackup.core.run.Phase;
+import io.etcdbackup.core.run.Run;
+import io.etcdbackup.core.run.RunListener;
 import io.etcdbackup.core.snapshot.SnapshotInspector;
 import io.etcdbackup.core.snapshot.SnapshotStatus;
 import io.etcdbackup.core.store.BackupRepository;
@@ -18,6 +25,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -50,27 +58,68 @@ public final class BackupFetcher {
     }
   }
 
+  /** What {@code verify} found: every check named, and the figures the db gave. */
+  public record Verified(Manifest manifest, SnapshotStatus status, List<String> checks) {}
+
   /**
-   * Fetches {@code m} into a new file in {@code spoolDir}.
+   * {@code verify}: fetches and checks {@code m} as a restore would, then deletes the file. One
+   * run, reported to {@code listener}, cancellable.
+   */
+  public Verified verify(Manifest m, Optional<AgeDecryption> decryption, Path spoolDir, RunListener listener,
+      Cancellation cancel, Clock clock) throws IOException {
+    Run run = new Run(Operation.VERIFY, m.clusterName(), listener, cancel, clock);
+    try (Fetched f = fetch(m, decryption, spoolDir, run)) {
+      return run.succeeded(new Verified(m, f.status(), f.checks()));
+    } catch (IOException e) {
+      throw run.failed(e);
+    } catch (RuntimeException e) {
+      throw run.failed(e);
+    }
+  }
+
+  /** {@link #fetch(Manifest, Optional, Path, Run)} outside a run of its own (tests, tools). */
+  public Fetched fetch(Manifest m, Optional<AgeDecryption> decryption, Path spoolDir) throws IOException {
+    return fetch(m, decryption, spoolDir, new Run(Operation.VERIFY, m.clusterName(), RunListener.NONE,
+        Cancellation.create(), Clock.systemUTC()));
+  }
+
+  /**
+   * Fetches {@code m} into a new file in {@code spoolDir}, as phases of {@code run}: DOWNLOAD and
+   * DECRYPT together (one pass), then CHECK.
    *
    * @throws IntegrityException naming the backup and the failed check
    * @throws InvalidInputException if the backup is encrypted and no identity is given
+   * @throws StoreException if the store cannot be read
    */
-  public Fetched fetch(Manifest m, Optional<AgeDecryption> decryption, Path spoolDir) throws IOException {
+  public Fetched fetch(Manifest m, Optional<AgeDecryption> decryption, Path spoolDir, Run run) throws IOException {
     String what = "backup " + m.id() + " of " + m.clusterName();
     if (m.transforms().encrypted() && decryption.isEmpty()) {
       throw new InvalidInputException(what + " is age-encrypted (recipients " + m.transforms().recipientFingerprints()
           + "): give the key with --identity-file FILE");
     }
+    run.cancellation().check();
     Spool spool = Spool.create(spoolDir, "etcd-backup-fetch-");
     boolean ok = false;
-    try {
-      download(m, decryption, spool, what);
-      SnapshotStatus status = SnapshotInspector.status(spool.path());
-      compare(what, "crc hash", m.crcHash(), status.hash());
-      compare(what, "revision", m.revision(), status.revision());
-      compare(what, "total keys", m.keyCount(), status.totalKey());
-      compare(what, "total size", m.dbSize(), status.totalSize());
+    try (var onCancel = run.cancellation().onCancel(() -> spool.fail(new CancelledException("cancelled")))) {
+      Run.Span download = run.start(Phase.DOWNLOAD);
+      Run.Span decode = run.start(Phase.DECRYPT);
+      try {
+        download(m, decryption, spool, what, download, decode, run.cancellation());
+        download.end();
+        decode.end();
+      } catch (IOException | RuntimeException e) {
+        download.fail(e);
+        decode.fail(e);
+        throw e;
+      }
+      SnapshotStatus status = run.phase(Phase.CHECK, span -> {
+        SnapshotStatus st = SnapshotInspector.status(spool.path());
+        compare(what, "crc hash", m.crcHash(), st.hash());
+        compare(what, "revision", m.revision(), st.revision());
+        compare(what, "total keys", m.keyCount(), st.totalKey());
+        compare(what, "total size", m.dbSize(), st.totalSize());
+        return st;
+      });
       List<String> checks = new ArrayList<>();
       checks.add("stored sha256 and size");
       if (m.transforms().encrypted()) {
@@ -82,13 +131,13 @@ public final class BackupFetcher {
       ok = true;
       LOG.info("backup fetched and verified cluster={} id={} rev={}", m.clusterName(), m.id(), m.revision());
       return new Fetched(m, raw, status, checks);
-    } catch (IntegrityException e) {
-      throw e;
     } catch (EtcdBackupException e) {
       throw e;
+    } catch (StoreReadFailed e) {
+      throw new StoreException(e.getMessage(), e);
     } catch (IOException e) {
-      if (e.getCause() instanceof IntegrityException ie) {
-        throw ie;
+      if (e.getCause() instanceof EtcdBackupException cause) {
+        throw cause;
       }
       throw e;
     } finally {
@@ -103,12 +152,20 @@ public final class BackupFetcher {
    * raw SHA-256 on a second one that follows the spool (one core hashes while the other decodes:
    * at 1 GiB the hash alone is 1.5 s on the benchmark machine).
    */
-  private void download(Manifest m, Optional<AgeDecryption> decryption, Spool spool, String what) throws IOException {
+  private void download(Manifest m, Optional<AgeDecryption> decryption, Spool spool, String what, Run.Span download,
+      Run.Span decode, Cancellation cancel) throws IOException {
     Compression compression = Compression.forReading(Compression.Algorithm.parse(m.transforms().compression()));
     CompletableFuture<String> rawSha = hashInBackground(spool);
-    try (InputStream fromStore = new StoreReads(repository.openObject(m), repository.store().location() + "/" + m.objectKey())) {
+    String where = repository.store().location() + "/" + m.objectKey();
+    InputStream object;
+    try {
+      object = repository.openObject(m);
+    } catch (IOException e) {
+      throw new StoreReadFailed(where, e);
+    }
+    try (InputStream fromStore = new StoreReads(download.counting(object), where, cancel)) {
       Sha256InputStream stored = new Sha256InputStream(fromStore);
-      try (OutputStream file = spool.writer()) {
+      try (OutputStream file = decode.counting(spool.writer())) {
         try {
           // The decoders must not close the store stream: what they leave unread is drained and
           // hashed below (a stored object with trailing garbage must fail, not pass).
@@ -138,7 +195,12 @@ public final class BackupFetcher {
         drain(stored);
       }
       checkStored(m, what, stored);
-      String sha = Futures.join(rawSha);
+      String sha;
+      try {
+        sha = cancel.await(rawSha);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+      }
       if (!sha.equals(m.sha256Raw())) {
         throw new IntegrityException(what + ": the restored db's sha256 is " + sha + ", the manifest says "
             + m.sha256Raw());
@@ -205,14 +267,17 @@ public final class BackupFetcher {
   /** Tags read errors of the store, so a network failure is not mistaken for corrupt data. */
   private static final class StoreReads extends FilterInputStream {
     private final String where;
+    private final Cancellation cancel;
 
-    StoreReads(InputStream in, String where) {
+    StoreReads(InputStream in, String where, Cancellation cancel) {
       super(in);
       this.where = where;
+      this.cancel = cancel;
     }
 
     @Override
     public int read() throws IOException {
+      cancel.check();
       try {
         return super.read();
       } catch (IOException e) {
@@ -222,6 +287,7 @@ public final class BackupFetcher {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
+      cancel.check();
       try {
         return super.read(b, off, len);
       } catch (IOException e) {

@@ -6,10 +6,12 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.support.CloseableClient;
+import io.etcdbackup.core.CancelledException;
 import io.etcdbackup.core.EtcdBackupException;
 import io.etcdbackup.core.LockHeldException;
 import io.etcdbackup.core.etcd.EtcdConnectionConfig;
 import io.etcdbackup.core.etcd.EtcdErrors;
+import io.etcdbackup.core.run.Cancellation;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -57,7 +59,7 @@ public final class BackupLock implements AutoCloseable {
    * @throws LockHeldException if another run holds it
    */
   public static BackupLock acquire(Client client, EtcdConnectionConfig config, String cluster, Duration ttl,
-      Duration wait, Instant now) {
+      Duration wait, Instant now, Cancellation cancel) {
     long timeoutMs = config.commandTimeout().toMillis();
     long leaseId;
     try {
@@ -75,8 +77,9 @@ public final class BackupLock implements AutoCloseable {
       @Override public void onCompleted() {}
     });
     try {
-      ByteSequence key = client.getLockClient().lock(bytes(LOCK_PREFIX + cluster), leaseId)
-          .get(wait.toMillis(), TimeUnit.MILLISECONDS).getKey();
+      // Waited for in slices, so a cancelled run does not sit out --lock-wait; a lock granted after
+      // we gave up dies with the lease, which release() revokes.
+      ByteSequence key = cancel.await(client.getLockClient().lock(bytes(LOCK_PREFIX + cluster), leaseId), wait).getKey();
       String holder = "host=" + hostName() + " pid=" + ProcessHandle.current().pid() + " started=" + now;
       client.getKVClient().put(bytes(HOLDER_PREFIX + cluster), bytes(holder),
           PutOption.builder().withLeaseId(leaseId).build()).get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -87,6 +90,9 @@ public final class BackupLock implements AutoCloseable {
       release(client, keepAlive, leaseId, timeoutMs);
       throw new LockHeldException("another backup of " + cluster + " is running" + holder
           + "; if it crashed, its lock expires within " + ttl.toSeconds() + "s");
+    } catch (CancelledException e) {
+      release(client, keepAlive, leaseId, timeoutMs);
+      throw e;
     } catch (Exception e) {
       interruptIfNeeded(e);
       release(client, keepAlive, leaseId, timeoutMs);

@@ -5,6 +5,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.maintenance.SnapshotResponse;
 import io.etcdbackup.core.etcd.EtcdClients;
 import io.etcdbackup.core.etcd.EtcdErrors;
+import io.etcdbackup.core.run.Cancellation;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -31,11 +32,11 @@ public final class EtcdSnapshotSource implements SnapshotSource {
   }
 
   @Override
-  public void stream(URI endpoint, OutputStream sink) throws IOException {
+  public void stream(URI endpoint, OutputStream sink, Cancellation cancel) throws IOException {
     Receiver receiver = new Receiver(sink);
     try (Client client = clients.dedicated(endpoint)) {
       client.getMaintenanceClient().snapshot(receiver);
-      receiver.await(endpoint);
+      receiver.await(endpoint, cancel);
     } finally {
       // Closing the client cancelled the stream; make sure no late chunk reaches the sink.
       receiver.stop();
@@ -47,6 +48,8 @@ public final class EtcdSnapshotSource implements SnapshotSource {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final Object lock = new Object();
     private boolean stopped;
+    /** The sink's own failure (the spool): rethrown as it is, never blamed on the member. */
+    private IOException sinkFailure;
     private long bytes;
     private byte[] chunk = new byte[64 * 1024];
     private volatile long lastProgressNanos = System.nanoTime();
@@ -74,7 +77,10 @@ public final class EtcdSnapshotSource implements SnapshotSource {
           sink.write(chunk, 0, n);
           bytes += n;
           lastProgressNanos = System.nanoTime();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+          sinkFailure = e;
+          done.completeExceptionally(e);
+        } catch (RuntimeException e) {
           done.completeExceptionally(e);
         }
       }
@@ -96,10 +102,11 @@ public final class EtcdSnapshotSource implements SnapshotSource {
       }
     }
 
-    void await(URI endpoint) throws IOException {
+    void await(URI endpoint, Cancellation cancel) throws IOException {
       while (true) {
         try {
-          done.get(1, TimeUnit.SECONDS);
+          cancel.check();
+          done.get(100, TimeUnit.MILLISECONDS);
           return;
         } catch (TimeoutException e) {
           long idle = System.nanoTime() - lastProgressNanos;
@@ -112,8 +119,10 @@ public final class EtcdSnapshotSource implements SnapshotSource {
           throw new InterruptedIOException("interrupted while streaming the snapshot from " + endpoint);
         } catch (ExecutionException e) {
           Throwable cause = e.getCause();
-          if (cause instanceof IOException io && !(cause.getCause() instanceof Exception)) {
-            throw io;
+          synchronized (lock) {
+            if (sinkFailure != null) {
+              throw sinkFailure;
+            }
           }
           throw new IOException("snapshot stream from " + endpoint + " failed after " + bytes + " bytes: "
               + EtcdErrors.cause(cause, clients.config()), cause);

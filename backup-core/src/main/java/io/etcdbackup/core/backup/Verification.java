@@ -17,8 +17,6 @@ import io.etcdbackup.core.store.Manifest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -55,23 +53,7 @@ final class Verification {
 
   /** Everything that was checked, and the figures for the manifest. */
   record Result(SnapshotStatus status, long raftIndex, Long raftTerm, Manifest.HashKvCheck hashKv,
-      MemberSelector.Candidate source) {
-
-    Manifest manifest(String id, String cluster, String clusterId, Instant started, Instant completed, byte[] rawSha,
-        String objectName, long storedSize, String storedSha, BackupRequest request, String toolVersion,
-        Manifest.Timings timings) {
-      var c = request.compression();
-      var e = request.encryption();
-      return new Manifest(Manifest.FORMAT_VERSION, id, cluster, clusterId, started, completed,
-          new Manifest.Source(source.member().idHex(), source.member().name(), source.endpoint().toString(),
-              source.status().version(), source.status().isLeader()),
-          status.revision(), raftTerm != null ? raftTerm : source.status().raftTerm(), raftIndex, status.totalKey(),
-          status.hash(), status.totalSize(), HexFormat.of().formatHex(rawSha), objectName, storedSize, storedSha,
-          new Manifest.Transforms(c.algorithm().label(), c.level(), e.isPresent() ? "age-x25519" : "none",
-              e.map(a -> a.fingerprints()).orElse(java.util.List.of())),
-          timings, toolVersion, new Manifest.Verification("ok", "ok", "ok", hashKv), request.labels());
-    }
-  }
+      MemberSelector.Candidate source) {}
 
   Result check(Path db, long length, byte[] rawSha, long revision) throws IOException {
     // The member computes its HashKV while we check the file: ask first, wait last.
@@ -117,12 +99,12 @@ final class Verification {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      String cause = EtcdErrors.cause(e, clients.config());
-      if (cause.contains("compacted")) {
+      if (EtcdErrors.isCompacted(e)) {
         return skipped(revision, "revision " + revision + " was compacted on " + source.member().name()
             + " before HashKV could be compared");
       }
-      throw new IntegrityException("HashKV of " + source.label() + " at revision " + revision + " failed: " + cause, e);
+      throw new IntegrityException("HashKV of " + source.label() + " at revision " + revision + " failed: "
+          + EtcdErrors.cause(e, clients.config()), e);
     }
     long memberHash = Integer.toUnsignedLong(live.getHash());
     if (live.getCompacted() != file.compactRevision() && !(live.getCompacted() == 0 && file.compactRevision() < 0)) {

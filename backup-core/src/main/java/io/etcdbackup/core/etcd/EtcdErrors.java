@@ -1,6 +1,9 @@
 package io.etcdbackup.core.etcd;
 
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
+import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -36,6 +39,9 @@ public final class EtcdErrors {
     String all = String.join(" | ", chain.stream().map(EtcdErrors::text).toList()).toLowerCase(Locale.ROOT);
     String timeout = config.commandTimeout().toMillis() + "ms";
 
+    // etcd's auth errors share gRPC codes (InvalidArgument for a wrong password and for a missing
+    // user alike: api/v3rpc/rpctypes/error.go), so their text, part of etcd's API since 3.0, tells
+    // them apart. Where a code or an exception type suffices, it is used instead.
     if (all.contains("invalid user id or password") || all.contains("authentication failed")) {
       return "authentication failed for user " + config.user().orElse("(none)") + ": check --user and the password";
     }
@@ -44,7 +50,7 @@ public final class EtcdErrors {
       return "etcd requires authentication: pass --user and --password-file"
           + (config.user().isPresent() ? " (user " + config.user().get() + " was not accepted)" : "");
     }
-    if (all.contains("permission denied")) {
+    if (statusCode(t).filter(c -> c == Status.Code.PERMISSION_DENIED).isPresent() || all.contains("permission denied")) {
       return "permission denied for user " + config.user().orElse("(certificate CN)")
           + ": the user needs the root role for maintenance calls";
     }
@@ -95,13 +101,15 @@ public final class EtcdErrors {
     if (all.contains("connection refused")) {
       return "connection refused: is etcd listening on this address?";
     }
-    if (all.contains("deadline exceeded") || chain.stream().anyMatch(c -> c instanceof TimeoutException)) {
+    Optional<Status.Code> code = statusCode(t);
+    if (code.filter(c -> c == Status.Code.DEADLINE_EXCEEDED).isPresent()
+        || chain.stream().anyMatch(c -> c instanceof TimeoutException)) {
       return "no answer within " + timeout + " (--command-timeout): the member is down, overloaded or has lost quorum";
     }
     if (all.contains("etcdserver: request timed out") || all.contains("leader changed") || all.contains("no leader")) {
       return "etcd could not commit the request (" + etcdMessage(chain) + "): the cluster may have lost quorum";
     }
-    if (all.contains("required revision has been compacted")) {
+    if (isCompacted(t)) {
       return "the revision has been compacted";
     }
     for (Throwable c : chain) {
@@ -120,11 +128,37 @@ public final class EtcdErrors {
     return text(root);
   }
 
-  /** True when the failure says etcd is there but refused us: retrying another member will not help. */
-  public static boolean isAuthOrTls(Throwable t, EtcdConnectionConfig config) {
-    String c = cause(t, config);
-    return c.startsWith("authentication") || c.startsWith("etcd requires authentication")
-        || c.startsWith("permission denied") || c.contains("certificate") || c.startsWith("TLS");
+  /**
+   * The gRPC status code of a failure, from gRPC's own exceptions or jetcd's {@code EtcdException}
+   * (whose {@code ErrorCode} mirrors gRPC's codes one to one).
+   */
+  public static Optional<Status.Code> statusCode(Throwable t) {
+    for (Throwable c : chain(t)) {
+      if (c instanceof StatusRuntimeException sre) {
+        return Optional.of(sre.getStatus().getCode());
+      }
+      if (c instanceof StatusException se) {
+        return Optional.of(se.getStatus().getCode());
+      }
+      if (c instanceof EtcdException ee && ee.getErrorCode() != null) {
+        return Optional.of(Status.Code.valueOf(ee.getErrorCode().name()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Whether the failure is etcd's {@code ErrCompacted}: jetcd's {@code CompactedException}, or
+   * gRPC {@code OUT_OF_RANGE}, the code etcd gives both compacted and future revisions
+   * ({@code api/v3rpc/rpctypes/error.go}); a revision a member has just snapshotted is never in its future.
+   */
+  public static boolean isCompacted(Throwable t) {
+    for (Throwable c : chain(t)) {
+      if (c instanceof CompactedException) {
+        return true;
+      }
+    }
+    return statusCode(t).filter(c -> c == Status.Code.OUT_OF_RANGE).isPresent();
   }
 
   /** "expired on ..." or "is not valid before ..." when the first certificate in the file is out of date. */

@@ -46,6 +46,11 @@ public record BackupId(Instant time, long revision, String random) {
     return new BackupId(Instant.from(TIME.parse(m.group(1))), Long.parseLong(m.group(2)), m.group(3));
   }
 
+  /** {@code yyyyMMdd'T'HHmmss'Z'} in UTC: the time part of an id, and of names like {@code <dir>.old-<stamp>}. */
+  public static String utcStamp(Instant t) {
+    return TIME.format(t);
+  }
+
   public static boolean looksLikeId(String s) {
     return FORM.matcher(s).matches();
   }

@@ -1,13 +1,12 @@
 package io.etcdbackup.core.store;
 
-import io.etcdbackup.core.EtcdBackupException;
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.NotFoundException;
+import io.etcdbackup.core.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -70,6 +69,14 @@ public final class BackupRepository {
     return names.get(0);
   }
 
+  /**
+   * The backup {@code selector} names in the series {@code cluster} names (or the store's only
+   * series): what {@code verify}, {@code restore} and the drills read.
+   */
+  public Manifest select(Optional<String> cluster, BackupSelector selector) {
+    return find(resolveSeries(cluster), selector);
+  }
+
   /** Committed backups of {@code cluster}, newest first. Unreadable manifests are skipped with a warning. */
   public List<Manifest> list(String cluster) {
     List<Manifest> out = new ArrayList<>();
@@ -98,7 +105,7 @@ public final class BackupRepository {
           throw new NotFoundException("no backup " + byId.id() + " of cluster " + cluster + " in " + store.location());
         }
       } catch (IOException e) {
-        throw new UncheckedIOException(e);
+        throw new StoreException("cannot read " + where(key) + ": " + e.getMessage(), e);
       }
       return readManifest(key);
     }
@@ -118,15 +125,35 @@ public final class BackupRepository {
             + all.get(all.size() - 1).revision() + ")")));
   }
 
+  /**
+   * Starts a backup of {@code cluster}: its data object {@code objectName} is uploaded under the
+   * backup's directory, invisible until committed.
+   */
+  public PendingBackup begin(String cluster, BackupId id, String objectName) {
+    String key = Layout.objectKey(cluster, id.toString(), objectName);
+    try {
+      return new PendingBackup(this, cluster, id, objectName, store.create(key));
+    } catch (IOException e) {
+      throw new StoreException("cannot start the upload of " + where(key) + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Writes the manifest: the commit point of a backup. */
-  public void commit(Manifest m) throws IOException {
+  void commit(Manifest m) {
     byte[] json = ManifestCodec.toJson(m);
     try (ObjectUpload up = store.create(m.manifestKey())) {
       try (OutputStream out = up.stream()) {
         out.write(json);
       }
       up.commit();
+    } catch (IOException e) {
+      throw new StoreException("cannot write " + where(m.manifestKey()) + ": " + e.getMessage(), e);
     }
+  }
+
+  /** {@code location/key}, for messages. */
+  String where(String key) {
+    return store.location() + "/" + key;
   }
 
   public InputStream openObject(Manifest m) throws IOException {
@@ -169,7 +196,7 @@ public final class BackupRepository {
     try (InputStream in = store.open(key)) {
       return ManifestCodec.fromJson(in.readAllBytes(), store.location() + "/" + key);
     } catch (IOException e) {
-      throw new EtcdBackupException("cannot read " + store.location() + "/" + key + ": " + e.getMessage(), e);
+      throw new StoreException("cannot read " + where(key) + ": " + e.getMessage(), e);
     }
   }
 
@@ -177,7 +204,7 @@ public final class BackupRepository {
     try {
       return store.list(prefix);
     } catch (IOException e) {
-      throw new EtcdBackupException("cannot list " + store.location() + "/" + prefix + ": " + e.getMessage(), e);
+      throw new StoreException("cannot list " + where(prefix) + ": " + e.getMessage(), e);
     }
   }
 }

@@ -87,6 +87,28 @@ public final class Compression {
     return zstd(1, 1);
   }
 
+  /**
+   * From the command line's words: {@code --compression zstd|gzip|none}, {@code --compression-level}
+   * (null: the algorithm's default, zstd 1, gzip 6) and {@code --compression-workers} (zstd only;
+   * null: 1).
+   */
+  public static Compression of(String algorithm, Integer level, Integer workers) {
+    Algorithm a = Algorithm.parse(algorithm);
+    if (a != Algorithm.ZSTD && workers != null && workers != 1) {
+      throw new InvalidInputException("--compression-workers needs --compression zstd");
+    }
+    return switch (a) {
+      case ZSTD -> zstd(level == null ? 1 : level, workers == null ? 1 : workers);
+      case GZIP -> gzip(level == null ? 6 : level);
+      case NONE -> {
+        if (level != null) {
+          throw new InvalidInputException("--compression-level needs --compression zstd or gzip");
+        }
+        yield none();
+      }
+    };
+  }
+
   /** For reading: the algorithm alone decides how to decompress. */
   public static Compression forReading(Algorithm a) {
     return new Compression(a, 0, 0);
