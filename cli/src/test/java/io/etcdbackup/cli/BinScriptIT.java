@@ -18,6 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The packaged jar through {@code bin/etcd-backup}, from another working directory, as users run it. */
 class BinScriptIT {
+  /** ANSI "erase line", what the progress line redraws with. */
+  private static final String ERASE_LINE = "\u001b[K";
 
   @RegisterExtension
   static final EtcdClusterExtension ETCD =
@@ -46,6 +48,65 @@ class BinScriptIT {
     Exec.Result jq = Exec.run(List.of("jq", "-r", ".verdict, .endpoints[0].health, .endpoints[0].status.version"),
         cwd, Duration.ofSeconds(30), out);
     assertThat(jq.stdoutOrThrow().lines()).containsExactly("healthy", "true", EtcdVersion.V3_5.version());
+  }
+
+  /** The backup command line against the shared cluster, into a local store under {@code cwd}. */
+  private static List<String> snapshotArgs(Path cwd, String... more) {
+    List<String> args = new ArrayList<>(List.of(ProjectPaths.root().resolve("bin/etcd-backup").toString(), "snapshot"));
+    args.addAll(ETCD.cluster().tlsFlags());
+    args.addAll(List.of("--to", cwd.resolve("backups").toString(), "--cluster-name", "bin"));
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  @Test
+  void sigtermCancelsTheRunWithItsOwnExitCode(@TempDir Path cwd) throws Exception {
+    // Another run holds the lock: this one waits for it, then SIGTERM arrives mid-wait.
+    try (io.etcdbackup.core.etcd.EtcdClients clients = new io.etcdbackup.core.etcd.EtcdClients(
+            new io.etcdbackup.core.etcd.EtcdConnectionConfig(List.of(java.net.URI.create(ETCD.cluster().member(0).clientUrl())),
+                java.util.Optional.of(ETCD.cluster().caFile()), java.util.Optional.of(ETCD.cluster().clientCert().cert()),
+                java.util.Optional.of(ETCD.cluster().clientCert().key()), java.util.Optional.empty(),
+                java.util.Optional.empty(), false, null, null));
+         var held = io.etcdbackup.core.backup.BackupLock.acquire(clients.forCluster(), clients.config(), "bin",
+             Duration.ofSeconds(60), Duration.ofSeconds(5), java.time.Instant.now(),
+             io.etcdbackup.core.run.Cancellation.create())) {
+      Path err = cwd.resolve("stderr");
+      Process p = new ProcessBuilder(snapshotArgs(cwd, "--lock", "--lock-wait", "120s")).directory(cwd.toFile())
+          .redirectErrorStream(false).redirectOutput(cwd.resolve("stdout").toFile()).redirectError(err.toFile()).start();
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!Files.readString(err).contains("backup started") && System.nanoTime() < deadline && p.isAlive()) {
+        Thread.sleep(100);
+      }
+      Thread.sleep(500); // now waiting for the lock
+      long t0 = System.nanoTime();
+      p.destroy(); // SIGTERM
+      assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("ended after SIGTERM").isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("not after --lock-wait").isLessThan(Duration.ofSeconds(20));
+      String stderr = Files.readString(err);
+      assertThat(p.exitValue()).as(stderr).isEqualTo(ExitCodes.CANCELLED).isEqualTo(10);
+      assertThat(stderr).contains("etcd-backup: cancelled: SIGTERM received; nothing was committed");
+      assertThat(cwd.resolve("backups")).satisfiesAnyOf(d -> assertThat(d).doesNotExist(),
+          d -> assertThat(Files.walk(d).filter(f -> f.getFileName().toString().equals("manifest.json"))).isEmpty());
+    }
+  }
+
+  @Test
+  void theProgressLineIsDrawnOnATerminalAndNowhereElse(@TempDir Path cwd) throws Exception {
+    // script(1) runs the command on a pseudo-terminal, as a person at a shell would.
+    String line = String.join(" ", snapshotArgs(cwd).stream().map(a -> "'" + a + "'").toList());
+    Exec.Result tty = Exec.run(List.of("script", "-qefc", line, "/dev/null"), cwd, Duration.ofMinutes(2));
+    assertThat(tty.exitCode()).as(tty.toString()).isZero();
+    assertThat(tty.stdout()).as("redrawn in place").contains("\r" + ERASE_LINE)
+        .containsPattern("(select|stream|check|upload)[^\\n]*\\| 0:\\d\\d");
+
+    Exec.Result pipe = etcdBackup(cwd, snapshotArgs(cwd).subList(1, snapshotArgs(cwd).size()));
+    assertThat(pipe.exitCode()).as(pipe.stderr()).isZero();
+    assertThat(pipe.stderr()).as("no progress line in a log").doesNotContain(ERASE_LINE)
+        .doesNotContain("\r").contains("backup committed");
+
+    Exec.Result quiet = Exec.run(List.of("script", "-qefc", line + " --quiet", "/dev/null"), cwd, Duration.ofMinutes(2));
+    assertThat(quiet.exitCode()).as(quiet.toString()).isZero();
+    assertThat(quiet.stdout()).doesNotContain(ERASE_LINE);
   }
 
   @Test
