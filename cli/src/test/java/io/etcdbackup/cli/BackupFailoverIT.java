@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdbackup.core.UnavailableException;
+import io.etcdbackup.core.run.Cancellation;
+import io.etcdbackup.core.run.Phase;
+import io.etcdbackup.core.run.Reason;
+import io.etcdbackup.core.run.RunEvent;
 import io.etcdbackup.core.backup.BackupRequest;
 import io.etcdbackup.core.backup.BackupResult;
 import io.etcdbackup.core.backup.EtcdSnapshotSource;
@@ -98,14 +102,26 @@ class BackupFailoverIT {
         killed[0] = indexOf(c, endpoint);
         c.kill(killed[0]);
       });
+      BackupEngineIT.Recorder rec = new BackupEngineIT.Recorder();
       BackupResult r = new SnapshotBackup(clients, source, new BackupRepository(store), Clock.systemUTC(), "test")
-          .run(request().build());
+          .run(request().build(), rec, Cancellation.create());
 
       assertThat(killed[0]).isNotNegative();
       String killedName = c.member(killed[0]).name();
       assertThat(r.manifest().source().name()).isNotEqualTo(killedName);
       assertThat(r.failedAttempts()).hasSize(1);
       assertThat(r.failedAttempts().get(0)).contains(killedName);
+      // the listener saw the first attempt's stream fail, the member named, then a second attempt succeed
+      RunEvent.AttemptFailed failed = (RunEvent.AttemptFailed) rec.all().stream()
+          .filter(e -> e instanceof RunEvent.AttemptFailed).findFirst().orElseThrow();
+      assertThat(failed.attempt()).isEqualTo(1);
+      assertThat(failed.member()).isEqualTo(killedName);
+      assertThat(failed.reason()).isEqualTo(Reason.UNAVAILABLE);
+      assertThat(rec.ended()).filteredOn(e -> e.phase() == Phase.STREAM)
+          .extracting(RunEvent.PhaseEnded::attempt, RunEvent.PhaseEnded::reason)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple(1, Reason.UNAVAILABLE),
+              org.assertj.core.groups.Tuple.tuple(2, Reason.OK));
+      assertThat(rec.finished().outcome().reason()).isEqualTo(Reason.OK);
       assertThat(new BackupRepository(store).list("failover")).extracting(m -> m.id()).containsExactly(r.manifest().id());
       assertThat(S3.incompleteMultipartUploads("")).isEmpty();
     }

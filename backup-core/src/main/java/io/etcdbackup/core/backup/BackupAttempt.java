@@ -4,6 +4,7 @@ import io.etcdbackup.core.CancelledException;
 import io.etcdbackup.core.EtcdBackupException;
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.NoSpaceException;
+import io.etcdbackup.core.UnavailableException;
 import io.etcdbackup.core.etcd.EtcdClients;
 import io.etcdbackup.core.run.Phase;
 import io.etcdbackup.core.run.Run;
@@ -64,7 +65,8 @@ final class BackupAttempt {
     private static final long serialVersionUID = 1L;
 
     MemberFailed(String message, Throwable cause) {
-      super(message, cause);
+      // The reason travels by type: the phase that saw it ends "unavailable", as the run would.
+      super(message, new UnavailableException(message, cause));
     }
   }
 
