@@ -8,6 +8,7 @@ import io.etcdbackup.core.bbolt.BboltWriter;
 import io.etcdbackup.core.bbolt.BucketWriter;
 import io.etcdbackup.core.bbolt.EntryView;
 import io.etcdbackup.core.bbolt.EntryVisitor;
+import io.etcdbackup.core.snapshot.EtcdSchema;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -94,8 +95,8 @@ final class DbRewriter {
       members.put(ascii(m.idHex()), MemberJson.member(m));
     }
     Overlay meta = Overlay.merging();
-    meta.put(CONSISTENT_INDEX, u64(plan.members().size()));
-    meta.put(TERM, u64(WalFile.TERM));
+    meta.put(CONSISTENT_INDEX, EtcdSchema.encodeU64(plan.members().size()));
+    meta.put(TERM, EtcdSchema.encodeU64(WalFile.TERM));
     Overlay key = Overlay.merging();
     if (bumpRevision > 0) {
       long bumped;
@@ -226,10 +227,6 @@ final class DbRewriter {
   /** etcd's 17-byte revision key: main big-endian, {@code '_'}, sub (0) big-endian ({@code mvcc/revision.go}). */
   static byte[] revision(long main) {
     return ByteBuffer.allocate(17).putLong(main).put((byte) '_').putLong(0).array();
-  }
-
-  static byte[] u64(long v) {
-    return ByteBuffer.allocate(8).putLong(v).array();
   }
 
   private static byte[] ascii(String s) {
