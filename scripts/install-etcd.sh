@@ -3,8 +3,10 @@
 #   etcd 3.4.23            Debian bookworm's etcd-server/etcd-client (apt, into /usr/bin)
 #   etcd/etcdctl/etcdutl 3.5.30  Debian sid's .debs, extracted into .cache/etcd/3.5.30/ (no system change)
 # The 3.5 packages are fetched with a temporary sources list and lists directory, so the
-# machine's apt configuration is never touched. If sid no longer serves 3.5.30-2, the 3.5
-# release of trixie is used instead and the script says which version the tests will use.
+# machine's apt configuration is never touched; that list points at the Debian mirror the
+# machine's apt sources already use (scripts/apt-mirror.sh), so a local mirror or proxy is
+# honoured and no host is written here. If sid no longer serves 3.5.30-2, the 3.5 release of
+# trixie is used instead and the script says which version the tests will use.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +34,8 @@ fi
 if [[ -x "$dest35/usr/bin/etcd" && -x "$dest35/usr/bin/etcdctl" && -x "$dest35/usr/bin/etcdutl" ]]; then
   log "etcd 3.5 already extracted in $dest35"
 else
+  . "$root/scripts/apt-mirror.sh"
+  mirror=$(debian_mirror) || exit 1 # its one-line error names the files it read
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   mkdir -p "$work/lists/partial" "$work/archives/partial" "$work/debs"
@@ -40,8 +44,8 @@ else
             -o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1")
   fetch_from() { # suite, version-or-empty
     local suite=$1 version=$2
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" > "$work/sources.list"
-    apt-get "${apt_opts[@]}" update -qq >/dev/null 2>&1 || { log "apt update for $suite failed"; return 1; }
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" > "$work/sources.list"
+    apt-get "${apt_opts[@]}" update -qq >/dev/null 2>&1 || { log "apt update for $suite from $mirror failed"; return 1; }
     local v=$version
     if [[ -z $v ]]; then
       v=$(apt-cache "${apt_opts[@]}" madison etcd-server 2>/dev/null | awk '$3 ~ /^3\.5\./ {print $3; exit}')
@@ -52,7 +56,7 @@ else
     echo "$v"
   }
   got=$(fetch_from sid "$want_35") || got=$(fetch_from trixie "") \
-    || { log "could not download etcd 3.5 from Debian sid or trixie"; exit 1; }
+    || { log "could not download etcd 3.5 from Debian sid or trixie at $mirror"; exit 1; }
   if [[ $got != "$want_35" ]]; then
     log "WARNING: sid no longer serves etcd $want_35; the tests will use etcd $got from trixie"
   fi

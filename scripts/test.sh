@@ -18,6 +18,7 @@ if ((${#need[@]})); then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+scripts/apt-mirror-test.sh >/dev/null
 scripts/install-etcd.sh
 
 export ETCD_34_BIN_DIR=${ETCD_34_BIN_DIR:-/usr/bin}

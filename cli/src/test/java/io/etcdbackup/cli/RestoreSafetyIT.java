@@ -99,7 +99,7 @@ class RestoreSafetyIT {
 
     // a flipped byte inside a stored backup object: caught by the store path too
     Path damagedStore = tmp.resolve("damaged-store");
-    copyTree(store, damagedStore);
+    Stores.copyLocal(store, damagedStore);
     Path object = damagedStore.resolve("v1/s/" + second.get("id").asString() + "/" + second.get("object").asString());
     byte[] b = Files.readAllBytes(object);
     b[b.length / 2] ^= 0x40;
@@ -197,19 +197,6 @@ class RestoreSafetyIT {
         null, null)) {
       assertThat(etcd.client().getKVClient().get(SampleData.bytes("x")).get().getHeader().getRevision())
           .isEqualTo(second.get("revision").asLong());
-    }
-  }
-
-  private static void copyTree(Path from, Path to) throws Exception {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
     }
   }
 }

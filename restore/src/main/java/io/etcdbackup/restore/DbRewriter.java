@@ -1,5 +1,14 @@
 package io.etcdbackup.restore;
 
+import static io.etcdbackup.core.snapshot.EtcdSchema.CLUSTER;
+import static io.etcdbackup.core.snapshot.EtcdSchema.CONSISTENT_INDEX;
+import static io.etcdbackup.core.snapshot.EtcdSchema.KEY;
+import static io.etcdbackup.core.snapshot.EtcdSchema.MEMBERS;
+import static io.etcdbackup.core.snapshot.EtcdSchema.MEMBERS_REMOVED;
+import static io.etcdbackup.core.snapshot.EtcdSchema.META;
+import static io.etcdbackup.core.snapshot.EtcdSchema.SCHEDULED_COMPACT_REV;
+import static io.etcdbackup.core.snapshot.EtcdSchema.TERM;
+
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.bbolt.BboltCheck;
@@ -8,8 +17,9 @@ import io.etcdbackup.core.bbolt.BboltWriter;
 import io.etcdbackup.core.bbolt.BucketWriter;
 import io.etcdbackup.core.bbolt.EntryView;
 import io.etcdbackup.core.bbolt.EntryVisitor;
+import io.etcdbackup.core.snapshot.EtcdSchema;
+import io.etcdbackup.core.snapshot.Revisions;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -48,15 +58,6 @@ import java.util.TreeSet;
  * writer produced) before its fsync, while the writes of the last megabytes reach the disk.
  */
 final class DbRewriter {
-  static final byte[] KEY = ascii("key");
-  static final byte[] META = ascii("meta");
-  static final byte[] MEMBERS = ascii("members");
-  static final byte[] MEMBERS_REMOVED = ascii("members_removed");
-  static final byte[] CLUSTER = ascii("cluster");
-  static final byte[] CONSISTENT_INDEX = ascii("consistent_index");
-  static final byte[] TERM = ascii("term");
-  static final byte[] SCHEDULED_COMPACT_REV = ascii("scheduledCompactRev");
-
   private DbRewriter() {}
 
   /**
@@ -94,8 +95,8 @@ final class DbRewriter {
       members.put(ascii(m.idHex()), MemberJson.member(m));
     }
     Overlay meta = Overlay.merging();
-    meta.put(CONSISTENT_INDEX, u64(plan.members().size()));
-    meta.put(TERM, u64(WalFile.TERM));
+    meta.put(CONSISTENT_INDEX, EtcdSchema.encodeU64(plan.members().size()));
+    meta.put(TERM, EtcdSchema.encodeU64(WalFile.TERM));
     Overlay key = Overlay.merging();
     if (bumpRevision > 0) {
       long bumped;
@@ -105,7 +106,7 @@ final class DbRewriter {
         throw new InvalidInputException("--bump-revision (" + bumpRevision + ") added to the snapshot's revision ("
             + latest + ") overflows a 64-bit revision");
       }
-      byte[] rev = revision(bumped);
+      byte[] rev = Revisions.encode(bumped, 0);
       key.put(rev, new byte[0]);
       meta.put(SCHEDULED_COMPACT_REV, rev);
     }
@@ -209,11 +210,11 @@ final class DbRewriter {
     if (last == null) {
       return 0;
     }
-    if (last.length < 17 || last[8] != '_') {
+    if (last.length < Revisions.LENGTH || last[8] != '_') {
       throw new IntegrityException(source + ": the last key of bucket key is not an etcd revision ("
           + java.util.HexFormat.of().formatHex(last) + ")");
     }
-    return ByteBuffer.wrap(last, 0, 8).getLong();
+    return Revisions.main(last);
   }
 
   private static void requireBucket(BboltReader in, Path source, byte[] name) throws IOException {
@@ -221,15 +222,6 @@ final class DbRewriter {
       throw new IntegrityException(source + " has no bucket " + new String(name, StandardCharsets.US_ASCII)
           + ": it is not an etcd backend database");
     }
-  }
-
-  /** etcd's 17-byte revision key: main big-endian, {@code '_'}, sub (0) big-endian ({@code mvcc/revision.go}). */
-  static byte[] revision(long main) {
-    return ByteBuffer.allocate(17).putLong(main).put((byte) '_').putLong(0).array();
-  }
-
-  static byte[] u64(long v) {
-    return ByteBuffer.allocate(8).putLong(v).array();
   }
 
   private static byte[] ascii(String s) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdbackup.core.RefusedException;
+import io.etcdbackup.core.snapshot.EtcdSchema;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ class DataDirWriterTest {
   void sourceDb() throws IOException {
     SortedMap<String, SortedMap<String, byte[]>> b = new TreeMap<>();
     b.put("key", new TreeMap<>(Map.of("rev:2", ascii("kv2"))));
-    b.put("meta", new TreeMap<>(Map.of("consistent_index", DbRewriter.u64(9))));
+    b.put("meta", new TreeMap<>(Map.of("consistent_index", EtcdSchema.encodeU64(9))));
     db = TestDbs.write(dir.resolve("source.db"), b);
   }
 

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.snapshot.EtcdSchema;
+import io.etcdbackup.core.snapshot.Revisions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +30,8 @@ class DbRewriterTest {
     b.put("members", new TreeMap<>(Map.of("1234", ascii("{\"id\":4660}"), "abcd", ascii("{\"id\":43981}"))));
     b.put("members_removed", new TreeMap<>(Map.of("99", ascii("removed"))));
     b.put("meta", new TreeMap<>(Map.of("confState", ascii("{\"voters\":[4660]}"), "consistent_index",
-        DbRewriter.u64(77), "finishedCompactRev", DbRewriter.revision(2), "scheduledCompactRev", DbRewriter.revision(2))));
+        EtcdSchema.encodeU64(77), "finishedCompactRev", Revisions.encode(2, 0),
+        "scheduledCompactRev", Revisions.encode(2, 0))));
     return TestDbs.write(dir.resolve("source.db"), b);
   }
 

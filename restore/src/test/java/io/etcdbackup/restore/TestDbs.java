@@ -2,6 +2,7 @@ package io.etcdbackup.restore;
 
 import io.etcdbackup.core.bbolt.BboltWriter;
 import io.etcdbackup.core.bbolt.BucketWriter;
+import io.etcdbackup.core.snapshot.Revisions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ final class TestDbs {
     if (k.startsWith("rev:")) {
       boolean tombstone = k.endsWith("t");
       long main = Long.parseLong(k.substring(4, k.length() - (tombstone ? 1 : 0)));
-      byte[] rev = DbRewriter.revision(main);
+      byte[] rev = Revisions.encode(main, 0);
       if (!tombstone) {
         return rev;
       }

@@ -1,5 +1,6 @@
 package io.etcdbackup.core.snapshot;
 
+import io.etcdbackup.core.IntegrityException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -30,6 +31,41 @@ public final class EtcdSchema {
   public static final byte[] CONF_STATE = bytes("confState");
 
   private EtcdSchema() {}
+
+  /**
+   * A u64 meta value ({@code meta/consistent_index}, {@code meta/term}) as etcd writes it: 8 bytes,
+   * big-endian ({@code binary.BigEndian.PutUint64} in {@code UnsafeUpdateConsistentIndex}, etcd 3.5
+   * {@code server/mvcc/buckets/cindex.go}).
+   */
+  public static byte[] encodeU64(long v) {
+    byte[] b = new byte[8];
+    for (int i = 7; i >= 0; i--) {
+      b[i] = (byte) v;
+      v >>>= 8;
+    }
+    return b;
+  }
+
+  /**
+   * A u64 meta value as etcd reads it ({@code UnsafeReadConsistentIndex}, same file): an absent key
+   * ({@code null}) reads as 0, as in etcd; anything but 8 bytes is refused, where etcd would panic
+   * or read a prefix.
+   *
+   * @throws IntegrityException if {@code value} is not 8 bytes long
+   */
+  public static long decodeU64(byte[] value) {
+    if (value == null) {
+      return 0;
+    }
+    if (value.length != 8) {
+      throw new IntegrityException("a u64 meta value has 8 bytes, this one " + value.length);
+    }
+    long v = 0;
+    for (byte x : value) {
+      v = (v << 8) | (x & 0xFF);
+    }
+    return v;
+  }
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);

@@ -8,20 +8,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.stream.BackgroundSync;
+import io.etcdbackup.testing.FaultyFileChannel;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,15 +102,15 @@ class BboltWriterTest {
   @Test
   void backgroundSyncsWhileWritingLeaveAValidFile() throws Exception {
     Path f = dir.resolve("synced.db");
-    AtomicInteger forces = new AtomicInteger();
-    try (BboltWriter w = writer(f, new FaultyChannel(open(f), forces, Integer.MAX_VALUE), 64 * 1024)) {
+    FaultyFileChannel counting = FaultyFileChannel.syncsFailAfter(open(f), Integer.MAX_VALUE); // counts, never fails
+    try (BboltWriter w = writer(f, counting, 64 * 1024)) {
       BucketWriter b = w.bucket(utf8("key"));
       for (int i = 0; i < 3000; i++) {
         b.put(key("k", i), value(i, 2000));
       }
       w.finish();
     }
-    assertThat(forces.get()).isGreaterThanOrEqualTo(2); // a background sync at the first flush, then the final one
+    assertThat(counting.syncs()).isGreaterThanOrEqualTo(2); // a background sync at the first flush, then the final one
     try (BboltReader r = BboltReader.open(f)) {
       BboltCheck.check(r);
       assertThat(Fixtures.entries(r, "key")).hasSize(3000);
@@ -125,7 +120,7 @@ class BboltWriterTest {
   @Test
   void aFailedBackgroundSyncFailsTheWriter() throws Exception {
     Path f = dir.resolve("failing.db");
-    BboltWriter w = writer(f, new FaultyChannel(open(f), new AtomicInteger(), 0), 64 * 1024);
+    BboltWriter w = writer(f, FaultyFileChannel.syncsFailAfter(open(f), 0), 64 * 1024);
     try (w) {
       BucketWriter b = w.bucket(utf8("key"));
       // reported by a later write, or at the latest by finish
@@ -143,16 +138,15 @@ class BboltWriterTest {
   @Test
   void backgroundSyncStartsAfterEnoughBytesAndReportsItsFailureOnce() throws Exception {
     Path f = dir.resolve("sync.db");
-    AtomicInteger forces = new AtomicInteger();
-    try (FileChannel ch = new FaultyChannel(open(f), forces, 0)) {
+    try (FaultyFileChannel ch = FaultyFileChannel.syncsFailAfter(open(f), 0)) {
       BackgroundSync s = new BackgroundSync(ch, 100, "sync.db");
       s.written(50);
       s.await();
-      assertThat(forces.get()).isZero();
+      assertThat(ch.syncs()).isZero();
       s.written(60);
       assertThatThrownBy(s::await).isInstanceOf(IOException.class)
           .hasMessage("sync.db: background sync failed: injected fsync failure");
-      assertThat(forces.get()).isEqualTo(1);
+      assertThat(ch.syncs()).isEqualTo(1);
       s.await(); // reported once
       s.close();
       s.close();
@@ -162,7 +156,7 @@ class BboltWriterTest {
   @Test
   void aFailedFinalSyncFailsFinish() throws Exception {
     Path f = dir.resolve("final.db");
-    BboltWriter w = writer(f, new FaultyChannel(open(f), new AtomicInteger(), 0), Long.MAX_VALUE);
+    BboltWriter w = writer(f, FaultyFileChannel.syncsFailAfter(open(f), 0), Long.MAX_VALUE);
     try (w) {
       w.bucket(utf8("key")).put(utf8("a"), utf8("b"));
       w.finishWithoutSync();
@@ -266,109 +260,6 @@ class BboltWriterTest {
       assertThatThrownBy(() -> b.put(utf8("k3"), null)).isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("value of null");
       b.put(utf8("k3"), new byte[0]);
-    }
-  }
-
-  /** A file channel that counts {@code force} calls and fails those after the first {@code healthy}. */
-  private static final class FaultyChannel extends FileChannel {
-    private final FileChannel ch;
-    private final AtomicInteger forces;
-    private final int healthy;
-
-    FaultyChannel(FileChannel ch, AtomicInteger forces, int healthy) {
-      this.ch = ch;
-      this.forces = forces;
-      this.healthy = healthy;
-    }
-
-    @Override
-    public void force(boolean metaData) throws IOException {
-      if (forces.incrementAndGet() > healthy) {
-        throw new IOException("injected fsync failure");
-      }
-      ch.force(metaData);
-    }
-
-    @Override
-    public int read(ByteBuffer dst) throws IOException {
-      return ch.read(dst);
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-      return ch.read(dsts, offset, length);
-    }
-
-    @Override
-    public int write(ByteBuffer src) throws IOException {
-      return ch.write(src);
-    }
-
-    @Override
-    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-      return ch.write(srcs, offset, length);
-    }
-
-    @Override
-    public long position() throws IOException {
-      return ch.position();
-    }
-
-    @Override
-    public FileChannel position(long newPosition) throws IOException {
-      ch.position(newPosition);
-      return this;
-    }
-
-    @Override
-    public long size() throws IOException {
-      return ch.size();
-    }
-
-    @Override
-    public FileChannel truncate(long size) throws IOException {
-      ch.truncate(size);
-      return this;
-    }
-
-    @Override
-    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-      return ch.transferTo(position, count, target);
-    }
-
-    @Override
-    public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-      return ch.transferFrom(src, position, count);
-    }
-
-    @Override
-    public int read(ByteBuffer dst, long position) throws IOException {
-      return ch.read(dst, position);
-    }
-
-    @Override
-    public int write(ByteBuffer src, long position) throws IOException {
-      return ch.write(src, position);
-    }
-
-    @Override
-    public MappedByteBuffer map(MapMode mode, long position, long size) {
-      throw new UnsupportedOperationException("the writer does not map");
-    }
-
-    @Override
-    public FileLock lock(long position, long size, boolean shared) throws IOException {
-      return ch.lock(position, size, shared);
-    }
-
-    @Override
-    public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-      return ch.tryLock(position, size, shared);
-    }
-
-    @Override
-    protected void implCloseChannel() throws IOException {
-      ch.close();
     }
   }
 }

@@ -9,6 +9,7 @@ import io.etcdbackup.core.store.ObjectUpload;
 import io.etcdbackup.storage.BackupStoreContract;
 import io.etcdbackup.storage.BackupStores;
 import io.etcdbackup.storage.StoreOptions;
+import io.etcdbackup.testing.FaultyFileChannel;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ class LocalDirectoryStoreTest extends BackupStoreContract {
   @Override
   protected BackupStore newStoreFailingMidUpload() throws IOException {
     return new LocalDirectoryStore(tempDir.resolve("faulty-" + UUID.randomUUID()),
-        path -> new FailingFileChannel(
+        path -> FaultyFileChannel.fullAfter(
             FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), partSize()));
   }
 
