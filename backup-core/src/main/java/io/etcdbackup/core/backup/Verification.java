@@ -15,7 +15,6 @@ import io.etcdbackup.core.snapshot.SnapshotInspector;
 import io.etcdbackup.core.snapshot.SnapshotStatus;
 import io.etcdbackup.core.store.Manifest;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -75,10 +74,10 @@ final class Verification {
     long raftIndex;
     Long raftTerm;
     try (BboltReader r = BboltReader.open(db)) {
-      raftIndex = u64(r.get(EtcdSchema.META, EtcdSchema.CONSISTENT_INDEX));
+      raftIndex = EtcdSchema.decodeU64(r.get(EtcdSchema.META, EtcdSchema.CONSISTENT_INDEX));
       byte[] term = r.get(EtcdSchema.META, EtcdSchema.TERM);
       // etcd 3.4 does not write meta/term; the member's status term stands in (ETCD-FORMATS §3.2)
-      raftTerm = term == null ? null : u64(term);
+      raftTerm = term == null ? null : EtcdSchema.decodeU64(term);
     }
     Manifest.HashKvCheck kv = hashKv ? compareHashKv(inspection, revision, live) : Manifest.HashKvCheck.notRequested();
     return new Result(status, raftIndex, raftTerm, kv, source);
@@ -125,12 +124,5 @@ final class Verification {
   private Manifest.HashKvCheck skipped(long revision, String reason) {
     LOG.warn("hashkv comparison skipped member={} rev={}: {}", source.member().name(), revision, reason);
     return new Manifest.HashKvCheck("skipped", revision, null, null, null, reason);
-  }
-
-  private static long u64(byte[] b) {
-    if (b == null || b.length != 8) {
-      return 0;
-    }
-    return ByteBuffer.wrap(b).getLong();
   }
 }
