@@ -3,8 +3,6 @@ package io.etcdbackup.cli;
 import io.etcdbackup.core.run.Cancellation;
 import io.etcdbackup.core.run.RunListener;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -31,11 +29,7 @@ final class RunOptions {
    * {@code --quiet}; nothing otherwise, so a CronJob's log holds only the log lines.
    */
   RunListener listener(Map<String, String> env) {
-    List<RunListener> all = new ArrayList<>();
-    if (!quiet && stderrIsTerminal(env)) {
-      all.add(ProgressLine.start(System.err));
-    }
-    return all.isEmpty() ? RunListener.NONE : RunListener.all(all);
+    return !quiet && stderrIsTerminal(env) ? ProgressLine.start(System.err) : RunListener.NONE;
   }
 
   private static boolean stderrIsTerminal(Map<String, String> env) {

@@ -38,6 +38,7 @@ public final class EtcdErrors {
     List<Throwable> chain = chain(t);
     String all = String.join(" | ", chain.stream().map(EtcdErrors::text).toList()).toLowerCase(Locale.ROOT);
     String timeout = config.commandTimeout().toMillis() + "ms";
+    Optional<Status.Code> code = statusCode(t);
 
     // etcd's auth errors share gRPC codes (InvalidArgument for a wrong password and for a missing
     // user alike: api/v3rpc/rpctypes/error.go), so their text, part of etcd's API since 3.0, tells
@@ -50,7 +51,7 @@ public final class EtcdErrors {
       return "etcd requires authentication: pass --user and --password-file"
           + (config.user().isPresent() ? " (user " + config.user().get() + " was not accepted)" : "");
     }
-    if (statusCode(t).filter(c -> c == Status.Code.PERMISSION_DENIED).isPresent() || all.contains("permission denied")) {
+    if (code.filter(c -> c == Status.Code.PERMISSION_DENIED).isPresent() || all.contains("permission denied")) {
       return "permission denied for user " + config.user().orElse("(certificate CN)")
           + ": the user needs the root role for maintenance calls";
     }
@@ -101,7 +102,6 @@ public final class EtcdErrors {
     if (all.contains("connection refused")) {
       return "connection refused: is etcd listening on this address?";
     }
-    Optional<Status.Code> code = statusCode(t);
     if (code.filter(c -> c == Status.Code.DEADLINE_EXCEEDED).isPresent()
         || chain.stream().anyMatch(c -> c instanceof TimeoutException)) {
       return "no answer within " + timeout + " (--command-timeout): the member is down, overloaded or has lost quorum";
