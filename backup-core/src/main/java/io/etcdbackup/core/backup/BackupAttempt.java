@@ -242,7 +242,8 @@ final class BackupAttempt {
     Manifest m = ManifestAssembly.assemble(
         new ManifestAssembly.Identity(pending.id().toString(), target.cluster(), target.clusterIdHex(), run.startedAt(),
             clock.instant(), toolVersion),
-        checks, rawSha, new ManifestAssembly.Stored(pending.objectName(), object, encoded.sha256()), request, run);
+        checks, rawSha, new ManifestAssembly.Stored(pending.objectName(), object, encoded.sha256(),
+            pending.retention().orElse(null)), request, run);
     pending.commit(m);
     LOG.info("backup committed cluster={} id={} rev={} member={} raw={} stored={}", target.cluster(), m.id(),
         m.revision(), candidate.member().name(), m.dbSize(), m.storedSize());

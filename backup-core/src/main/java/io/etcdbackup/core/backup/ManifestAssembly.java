@@ -16,7 +16,7 @@ final class ManifestAssembly {
   record Identity(String id, String cluster, String clusterIdHex, Instant started, Instant completed, String toolVersion) {}
 
   /** What the encode stage produced and the store holds. */
-  record Stored(String objectName, StoredObject object, String sha256) {}
+  record Stored(String objectName, StoredObject object, String sha256, Manifest.Retention retention) {}
 
   static Manifest assemble(Identity who, Verification.Result checks, byte[] rawSha, Stored stored,
       BackupRequest request, Run run) {
@@ -36,6 +36,7 @@ final class ManifestAssembly {
         stored.sha256(),
         new Manifest.Transforms(c.algorithm().label(), c.level(), e.isPresent() ? "age-x25519" : "none",
             e.map(a -> a.fingerprints()).orElse(List.of())),
-        timings, who.toolVersion(), new Manifest.Verification("ok", "ok", "ok", checks.hashKv()), request.labels());
+        timings, who.toolVersion(), new Manifest.Verification("ok", "ok", "ok", checks.hashKv()), request.labels(),
+        stored.retention());
   }
 }

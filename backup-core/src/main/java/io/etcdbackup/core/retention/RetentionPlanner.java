@@ -155,8 +155,7 @@ public final class RetentionPlanner {
     int passed = 0;
     for (int i = 0; i < backups.size(); i++) {
       if (checksPassed(backups.get(i))) {
-        // A series shorter than --min-keep is no news; backups that failed their checks are.
-    if (passed < policy.minKeep() && passed < backups.size()) {
+        if (passed < policy.minKeep()) {
           rules.get(i).add(Rule.MIN_KEEP);
         }
         passed++;

@@ -131,8 +131,14 @@ public final class BackupRepository {
    */
   public PendingBackup begin(String cluster, BackupId id, String objectName) {
     String key = Layout.objectKey(cluster, id.toString(), objectName);
+    // Under an object lock, one retain-until date for the whole backup, from the id's time (the
+    // run's start), so that the manifest can record it before it is itself written.
+    Manifest.Retention retention = store.objectLock()
+        .map(l -> new Manifest.Retention(l.mode().name(), l.retainUntil(id.time())))
+        .orElse(null);
     try {
-      return new PendingBackup(this, cluster, id, objectName, store.create(key));
+      ObjectUpload upload = retention == null ? store.create(key) : store.create(key, retention.retainUntil());
+      return new PendingBackup(this, cluster, id, objectName, upload, retention);
     } catch (IOException e) {
       throw new StoreException("cannot start the upload of " + where(key) + ": " + e.getMessage(), e);
     }
@@ -141,7 +147,8 @@ public final class BackupRepository {
   /** Writes the manifest: the commit point of a backup. */
   void commit(Manifest m) {
     byte[] json = ManifestCodec.toJson(m);
-    try (ObjectUpload up = store.create(m.manifestKey())) {
+    try (ObjectUpload up = m.retention() == null ? store.create(m.manifestKey())
+        : store.create(m.manifestKey(), m.retention().retainUntil())) {
       try (OutputStream out = up.stream()) {
         out.write(json);
       }

@@ -2,6 +2,9 @@ package io.etcdbackup.core.store;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,7 +22,12 @@ import java.util.Optional;
  *   <li>{@link #open} of a missing key throws {@link io.etcdbackup.core.NotFoundException}.
  *   <li>{@link #list} returns every committed object under the prefix, however many (paging is
  *       the provider's business), in no particular order.
- *   <li>{@link #delete} is idempotent.
+ *   <li>{@link #delete} is idempotent, and so is {@link #deleteAll}, which reports a key it could not
+ *       delete without stopping at it.
+ *   <li>{@link #incompleteUploads} shows an upload that was started and neither committed nor
+ *       aborted (a killed run), and {@link #abortIncomplete} removes it.
+ *   <li>A store with an {@link #objectLock()} writes objects that cannot be deleted before their
+ *       retain-until date; a store without one refuses {@link #create(String, Instant)}.
  *   <li>Errors are {@link IOException}s whose message names the store location and the key, never
  *       a credential.
  * </ul>
@@ -44,6 +52,47 @@ public interface BackupStore extends AutoCloseable {
 
   /** Removes the object under {@code key}; no error if there is none. */
   void delete(String key) throws IOException;
+
+  /**
+   * Removes the objects under {@code keys} (batched where the store can: S3's {@code DeleteObjects}
+   * takes 1,000 keys a request). A key the store refuses is returned, and the others still go; a
+   * missing key is no failure. An {@link IOException} means the store could not be asked at all,
+   * and says nothing of which keys went.
+   */
+  default List<DeleteFailure> deleteAll(Collection<String> keys) throws IOException {
+    List<DeleteFailure> failed = new ArrayList<>();
+    for (String key : keys) {
+      try {
+        delete(key);
+      } catch (IOException e) {
+        failed.add(new DeleteFailure(key, e.getClass().getSimpleName(), e.getMessage()));
+      }
+    }
+    return failed;
+  }
+
+  /** Uploads under {@code prefix} that were started and never committed nor aborted. */
+  default List<IncompleteUpload> incompleteUploads(String prefix) throws IOException {
+    return List.of();
+  }
+
+  /** Discards an upload {@link #incompleteUploads} returned; no error if it is gone already. */
+  default void abortIncomplete(IncompleteUpload upload) throws IOException {}
+
+  /** The write-once setting new objects get, if the store has one (S3 Object Lock). */
+  default Optional<ObjectLock> objectLock() {
+    return Optional.empty();
+  }
+
+  /**
+   * Starts writing a new object that the store locks until {@code retainUntil} under its
+   * {@link #objectLock()}: the object cannot be deleted or overwritten before that date.
+   *
+   * @throws UnsupportedOperationException if the store has no object lock
+   */
+  default ObjectUpload create(String key, Instant retainUntil) throws IOException {
+    throw new UnsupportedOperationException(location() + " has no object lock");
+  }
 
   @Override
   void close() throws IOException;

@@ -32,6 +32,8 @@ import java.util.Objects;
  * @param toolVersion the etcd-backup version that wrote it
  * @param verification what was checked before the commit
  * @param labels user labels ({@code --label k=v})
+ * @param retention the S3 Object Lock both objects were written under, or null: until its date the
+ *     store refuses to delete them, and retention does not try
  */
 public record Manifest(
     int formatVersion,
@@ -55,7 +57,8 @@ public record Manifest(
     Timings timings,
     String toolVersion,
     Verification verification,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    Retention retention) {
 
   public static final int FORMAT_VERSION = 1;
 
@@ -95,6 +98,19 @@ public record Manifest(
     public static HashKvCheck notRequested() {
       return new HashKvCheck("not requested", 0, null, null, null, null);
     }
+  }
+
+  /** The write-once lock of a backup's objects: mode and the date until which they cannot go. */
+  public record Retention(String mode, Instant retainUntil) {
+    public Retention {
+      Objects.requireNonNull(mode, "mode");
+      Objects.requireNonNull(retainUntil, "retainUntil");
+    }
+  }
+
+  /** Under an object lock that has not expired at {@code now}: the store refuses to delete it. */
+  public boolean lockedAt(Instant now) {
+    return retention != null && retention.retainUntil().isAfter(now);
   }
 
   /** The key of the data object in its store. */

@@ -4,6 +4,8 @@ import io.etcdbackup.core.StoreException;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,11 +28,14 @@ public final class PendingBackup implements AutoCloseable {
   private final BackupId id;
   private final String objectName;
   private final ObjectUpload upload;
+  private final Manifest.Retention retention;
   private boolean dataCommitted;
   private boolean manifestTried;
 
-  PendingBackup(BackupRepository repository, String cluster, BackupId id, String objectName, ObjectUpload upload) {
+  PendingBackup(BackupRepository repository, String cluster, BackupId id, String objectName, ObjectUpload upload,
+      Manifest.Retention retention) {
     this.repository = repository;
+    this.retention = retention;
     this.cluster = cluster;
     this.id = id;
     this.objectName = objectName;
@@ -39,6 +44,11 @@ public final class PendingBackup implements AutoCloseable {
 
   public BackupId id() {
     return id;
+  }
+
+  /** The object lock the backup's objects are written under, if the store has one. */
+  public Optional<Manifest.Retention> retention() {
+    return Optional.ofNullable(retention);
   }
 
   public String objectName() {
@@ -104,6 +114,10 @@ public final class PendingBackup implements AutoCloseable {
     }
     if (!m.objectKey().equals(objectKey())) {
       throw new IllegalArgumentException("manifest of " + m.objectKey() + " for the pending backup " + objectKey());
+    }
+    if (!Objects.equals(m.retention(), retention)) {
+      throw new IllegalArgumentException("manifest of " + id + " says retention " + m.retention() + ", its objects "
+          + retention);
     }
     manifestTried = true;
     repository.commit(m);
