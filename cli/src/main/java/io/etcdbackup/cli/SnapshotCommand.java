@@ -102,6 +102,8 @@ final class SnapshotCommand implements Callable<Integer> {
       description = "Remove data of interrupted runs older than this after a commit (default 6h).")
   Duration leftoverGrace;
 
+  @Mixin RetentionOptions retention;
+
   @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Label recorded in the manifest; repeatable.")
   Map<String, String> labels = new LinkedHashMap<>();
 
@@ -111,7 +113,8 @@ final class SnapshotCommand implements Callable<Integer> {
         .compression(compression, compressionLevel, compressionWorkers).encryptTo(encryptTo)
         .recipientsFile(recipientsFile).verifyHashKv(verifyHashKv).maxAttempts(maxAttempts).retryBackoff(retryBackoff)
         .streamIdleTimeout(streamIdleTimeout).lock(lock).lockTtl(lockTtl).lockWait(lockWait)
-        .leftoverGrace(leftoverGrace).timeout(run.timeout).labels(labels).build();
+        .leftoverGrace(leftoverGrace).timeout(run.timeout).labels(labels).retention(retention.policy().orElse(null))
+        .build();
     BackupResult result;
     try (EtcdClients clients = connection.clients(); BackupStore store = storeOptions.open(to)) {
       result = new SnapshotBackup(clients, new EtcdSnapshotSource(clients, request.retry().streamIdleTimeout()),
@@ -119,7 +122,11 @@ final class SnapshotCommand implements Callable<Integer> {
           .run(request, run.listener(parent.env()), run.cancellation());
     }
     print(result, spec.commandLine().getOut());
-    return ExitCodes.OK;
+    // The backup is committed either way; a retention that failed after it ends the run with its
+    // reason, so that a CronJob's failure shows that pruning has stopped.
+    result.pruning().filter(p -> !p.ok()).ifPresent(p -> spec.commandLine().getErr().println("etcd-backup: "
+        + p.message() + " (backup " + result.manifest().id() + " is committed)"));
+    return result.reason().exitCode();
   }
 
   private void print(BackupResult r, PrintWriter out) {
@@ -129,6 +136,14 @@ final class SnapshotCommand implements Callable<Integer> {
       root.set("manifest", Formats.JSON.valueToTree(m));
       r.failedAttempts().forEach(root.putArray("failedAttempts")::add);
       root.put("leftoversRemoved", r.leftoversRemoved());
+      r.pruning().ifPresent(p -> {
+        ObjectNode n = p.result().map(PlanOutput::json).orElseGet(Formats.JSON::createObjectNode);
+        n.put("reason", p.reason().label());
+        if (!p.ok()) {
+          n.put("error", p.message());
+        }
+        root.set("retention", n);
+      });
       out.println(Formats.JSON.writeValueAsString(root));
     } else {
       Table t = new Table("FIELD", "VALUE");
@@ -147,6 +162,7 @@ final class SnapshotCommand implements Callable<Integer> {
           + "ms, upload " + m.timings().uploadMillis() + "ms, total " + m.timings().totalMillis() + "ms");
       t.print(out);
       r.failedAttempts().forEach(f -> out.println("failed attempt: " + f));
+      r.pruning().flatMap(BackupResult.Pruning::result).ifPresent(p -> PlanOutput.summary(p, out));
     }
     out.flush();
   }

@@ -1,6 +1,7 @@
 package io.etcdbackup.core.backup;
 
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.retention.RetentionPolicy;
 import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.core.stream.AgeEncryption;
 import io.etcdbackup.core.stream.Compression;
@@ -30,6 +31,8 @@ import java.util.Optional;
  * @param leftoverGrace leftovers (data without a manifest) older than this are removed after a commit
  * @param timeout the whole run's deadline; zero: none
  * @param labels free-form labels recorded in the manifest
+ * @param retention the policy applied to the series after a commit (so one CronJob line backs up
+ *     and prunes); empty: no retention
  */
 public record BackupRequest(
     Optional<String> clusterName,
@@ -41,9 +44,16 @@ public record BackupRequest(
     Optional<Lock> lock,
     Duration leftoverGrace,
     Duration timeout,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    Optional<RetentionPolicy> retention) {
 
   public BackupRequest {
+    retention = Objects.requireNonNullElse(retention, Optional.empty());
+    retention.ifPresent(p -> {
+      if (p.isEmpty()) {
+        throw new IllegalArgumentException("a retention policy without a rule");
+      }
+    });
     clusterName = Objects.requireNonNullElse(clusterName, Optional.empty());
     clusterName.ifPresent(Layout::checkClusterName);
     member = Objects.requireNonNullElse(member, Optional.empty());
@@ -139,6 +149,7 @@ public record BackupRequest(
     b.leftoverGrace = leftoverGrace;
     b.timeout = timeout;
     b.labels = labels;
+    b.retention = retention.orElse(null);
     return b;
   }
 
@@ -164,6 +175,7 @@ public record BackupRequest(
     private Duration leftoverGrace;
     private Duration timeout;
     private Map<String, String> labels;
+    private RetentionPolicy retention;
 
     private Builder() {}
 
@@ -266,6 +278,12 @@ public record BackupRequest(
       return this;
     }
 
+    /** The retention after a commit; {@code null} or a policy without a rule: none. */
+    public Builder retention(RetentionPolicy v) {
+      retention = v == null || v.isEmpty() ? null : v;
+      return this;
+    }
+
     public BackupRequest build() {
       if (!lock && (lockTtl != null || lockWait != null)) {
         throw new InvalidInputException((lockTtl != null ? "--lock-ttl" : "--lock-wait")
@@ -279,7 +297,7 @@ public record BackupRequest(
       return new BackupRequest(Optional.ofNullable(clusterName), Optional.ofNullable(member),
           spoolDir != null ? spoolDir : Path.of(System.getProperty("java.io.tmpdir")),
           new Encoding(compression(), encryption()), verifyHashKv, r, l, or(leftoverGrace, Duration.ofHours(6)),
-          or(timeout, Duration.ZERO), labels);
+          or(timeout, Duration.ZERO), labels, Optional.ofNullable(retention));
     }
 
     private Compression compression() {

@@ -1,6 +1,10 @@
 package io.etcdbackup.core.backup;
 
 import io.etcdbackup.core.UnavailableException;
+import io.etcdbackup.core.retention.PruneRequest;
+import io.etcdbackup.core.retention.PruneResult;
+import io.etcdbackup.core.retention.Pruner;
+import io.etcdbackup.core.retention.RetentionPolicy;
 import io.etcdbackup.core.etcd.ClusterInspector;
 import io.etcdbackup.core.etcd.EtcdClients;
 import io.etcdbackup.core.etcd.HealthReport;
@@ -16,6 +20,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +72,9 @@ public final class SnapshotBackup {
       try (BackupLock lock = request.lock().isPresent() ? run.phase(Phase.LOCK, s -> lock(target, request, run)) : null) {
         BackupResult result = attempts(run, request, target);
         int removed = run.phase(Phase.CLEANUP, s -> removeLeftovers(target.cluster(), request));
-        return run.succeeded(new BackupResult(result.manifest(), result.failedAttempts(), removed));
+        Optional<BackupResult.Pruning> pruning = request.retention().map(p -> prune(run, target, request, p));
+        BackupResult done = new BackupResult(result.manifest(), result.failedAttempts(), removed, pruning);
+        return run.finished(done, done.reason(), pruning.map(BackupResult.Pruning::message).orElse(""));
       }
     } catch (RuntimeException e) {
       throw run.failed(e);
@@ -110,7 +117,7 @@ public final class SnapshotBackup {
       }
       try {
         BackupAttempt attempt = new BackupAttempt(clients, source, repository, clock, toolVersion, request, target, c, run);
-        return new BackupResult(attempt.run(), failures, 0);
+        return new BackupResult(attempt.run(), failures, 0, Optional.empty());
       } catch (BackupAttempt.MemberFailed e) {
         failures.add(c.label() + ": " + e.getMessage());
         LOG.warn("snapshot attempt failed cluster={} member={} attempt={}: {}", target.cluster(), c.member().name(),
@@ -120,6 +127,26 @@ public final class SnapshotBackup {
     }
     throw new UnavailableException("no member completed a snapshot of " + target.cluster() + ": "
         + String.join("; ", failures));
+  }
+
+  /**
+   * PRUNE: the request's retention over the series, once the backup is committed. Its failure does
+   * not undo the backup: it is reported in the result and ends the run with its reason.
+   */
+  private BackupResult.Pruning prune(Run run, Target target, BackupRequest request, RetentionPolicy policy) {
+    Run.Span span = run.start(Phase.PRUNE);
+    try {
+      PruneResult r = new Pruner(repository, clock).pruneWithin(
+          new PruneRequest(target.cluster(), policy, request.leftoverGrace(), false), run);
+      span.end(r.reason());
+      return new BackupResult.Pruning(Optional.of(r), r.reason(), r.reason() == Reason.OK ? ""
+          : "retention: the store refused " + r.failed().size() + " deletes (first: " + r.failed().get(0).key() + ": "
+              + r.failed().get(0).code() + ")");
+    } catch (RuntimeException e) {
+      span.fail(e);
+      LOG.warn("retention after the backup failed cluster={}: {}", target.cluster(), e.getMessage());
+      return new BackupResult.Pruning(Optional.empty(), Reason.of(e), "retention: " + e.getMessage());
+    }
   }
 
   private int removeLeftovers(String cluster, BackupRequest request) {

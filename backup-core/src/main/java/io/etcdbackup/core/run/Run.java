@@ -107,6 +107,19 @@ public final class Run {
     return result;
   }
 
+  /**
+   * Ends the run with a result that is not all the caller asked for ({@code reason} other than
+   * {@link Reason#OK}: a prune whose store refused some deletes), or with success.
+   */
+  public <T> T finished(T result, Reason reason, String message) {
+    if (reason == Reason.OK) {
+      return succeeded(result);
+    }
+    cancellation.close();
+    emit(new RunEvent.Finished(operation, new Outcome(reason, message, elapsed())));
+    return result;
+  }
+
   /** Ends the run with {@code failure}'s reason; returns it for the caller to throw. */
   public <X extends Throwable> X failed(X failure) {
     cancellation.close();
@@ -190,6 +203,11 @@ public final class Run {
 
     public void end() {
       finish(Reason.OK);
+    }
+
+    /** Ends the phase with a result that is not all it should be ({@code reason}), without a failure to throw. */
+    public void end(Reason reason) {
+      finish(reason);
     }
 
     /** Ends the phase with {@code t}'s reason, or {@code cancelled} when the run was (a stage that saw its spool fail). */

@@ -30,6 +30,13 @@ public sealed interface RunEvent {
   /** A backup was committed: its manifest is in the store. */
   record Committed(Manifest manifest) implements RunEvent {}
 
+  /**
+   * Retention ran over a series: how many backups it keeps, deleted (or would delete, in a dry
+   * run), left under an object lock, and could not delete; the bytes the deletions freed.
+   */
+  record Pruned(String cluster, int kept, int deleted, int locked, int failed, long bytesDeleted, boolean dryRun)
+      implements RunEvent {}
+
   /** The run ended. Always the last event. */
   record Finished(Operation operation, Outcome outcome) implements RunEvent {}
 }

@@ -4,6 +4,7 @@ import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.NotFoundException;
 import io.etcdbackup.core.StoreException;
+import io.etcdbackup.core.run.Cancellation;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,6 +17,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupRepository {
   private static final Logger LOG = LoggerFactory.getLogger(BackupRepository.class);
+  /** Manifest GETs in flight during a {@link #scan}. */
+  static final int MANIFEST_READERS = 16;
 
   /** Newest first: by start time, then revision, then id (ties are rare: two runs in one second). */
   public static final Comparator<Manifest> NEWEST_FIRST = Comparator.comparing(Manifest::startedAt)
@@ -79,20 +86,132 @@ public final class BackupRepository {
 
   /** Committed backups of {@code cluster}, newest first. Unreadable manifests are skipped with a warning. */
   public List<Manifest> list(String cluster) {
-    List<Manifest> out = new ArrayList<>();
-    for (StoredObject o : objects(Layout.seriesPrefix(cluster))) {
-      Optional<Layout.Parsed> p = Layout.parse(o.key());
-      if (p.isEmpty() || !p.get().name().equals(Layout.MANIFEST)) {
-        continue;
-      }
+    Listing listing = scan(cluster, Cancellation.create());
+    for (Unreadable u : listing.unreadable()) {
+      LOG.warn("skipping backup store={} key={}: {}", store.location(), u.key(), u.problem());
+    }
+    return listing.backups();
+  }
+
+  /** A manifest that is there but cannot be read as this series' backup. */
+  public record Unreadable(String key, String problem) {}
+
+  /**
+   * One complete listing of a series, every object sorted into what it is.
+   *
+   * @param backups committed backups, newest first
+   * @param unreadable manifests that do not parse or name another backup than their key
+   * @param leftovers backup directories with data but no manifest (interrupted runs), any age
+   * @param unknown objects under the series that are no part of a v1 backup (not a backup id's
+   *     directory, or a name that is neither the manifest nor a data object): never touched
+   */
+  public record Listing(String cluster, List<Manifest> backups, List<Unreadable> unreadable,
+      List<Leftover> leftovers, List<StoredObject> unknown) {
+    public Listing {
+      backups = List.copyOf(backups);
+      unreadable = List.copyOf(unreadable);
+      leftovers = List.copyOf(leftovers);
+      unknown = List.copyOf(unknown);
+    }
+
+    /** Stored bytes of the committed backups' data objects, as their manifests say. */
+    public long storedBytes() {
+      return backups.stream().mapToLong(Manifest::storedSize).sum();
+    }
+  }
+
+  /**
+   * Lists {@code cluster}'s series once and reads every manifest, {@value #MANIFEST_READERS} at a
+   * time (one GET each: 10,000 backups one after the other would take minutes against S3). Either
+   * the listing is complete or this throws: a {@link StoreException} for a failed list or read
+   * (the first failure wins), {@link io.etcdbackup.core.CancelledException} when {@code cancel}
+   * fires. A manifest that parses badly is no failure here but an entry of {@link
+   * Listing#unreadable()}; a caller that deletes must refuse to plan with any.
+   */
+  public Listing scan(String cluster, Cancellation cancel) {
+    Grouped g = group(cluster);
+    List<Manifest> backups = new ArrayList<>();
+    List<Unreadable> unreadable = new ArrayList<>();
+    if (!g.manifests().isEmpty()) {
+      int threads = Math.min(MANIFEST_READERS, g.manifests().size());
+      ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+        Thread t = new Thread(r, "manifest-reader");
+        t.setDaemon(true);
+        return t;
+      });
       try {
-        out.add(readManifest(o.key()));
-      } catch (IntegrityException e) {
-        LOG.warn("skipping backup store={} key={}: {}", store.location(), o.key(), e.getMessage());
+        List<Map.Entry<String, Future<Manifest>>> reads = new ArrayList<>();
+        for (Map.Entry<String, String> e : g.manifests().entrySet()) {
+          reads.add(Map.entry(e.getValue(), pool.submit(() -> readManifest(e.getValue()))));
+        }
+        for (Map.Entry<String, Future<Manifest>> r : reads) {
+          String key = r.getKey();
+          Manifest m;
+          try {
+            m = cancel.await(r.getValue());
+          } catch (ExecutionException e) {
+            if (e.getCause() instanceof IntegrityException bad) {
+              unreadable.add(new Unreadable(key, bad.getMessage()));
+              continue;
+            }
+            if (e.getCause() instanceof NotFoundException) {
+              continue; // deleted since the listing (another prune): that backup is gone
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+              throw re;
+            }
+            throw new StoreException("cannot read " + where(key) + ": " + e.getCause(), e.getCause());
+          }
+          Optional<Layout.Parsed> p = Layout.parse(key);
+          if (!m.clusterName().equals(cluster) || !m.id().equals(p.orElseThrow().id())) {
+            unreadable.add(new Unreadable(key, "it names backup " + m.id() + " of cluster " + m.clusterName()));
+            continue;
+          }
+          backups.add(m);
+        }
+      } finally {
+        pool.shutdownNow();
       }
     }
-    out.sort(NEWEST_FIRST);
-    return out;
+    backups.sort(NEWEST_FIRST);
+    return new Listing(cluster, backups, unreadable, g.leftovers(), g.unknown());
+  }
+
+  /** What one listing of a series holds, before any manifest is read. */
+  private record Grouped(Map<String, String> manifests, List<Leftover> leftovers, List<StoredObject> unknown) {}
+
+  /**
+   * Sorts the objects of a series by backup directory. Only what the v1 layout defines is a
+   * backup's: a directory named by a backup id, holding {@code manifest.json} and data objects
+   * named {@code snapshot.db...}. Anything else (a later kind of object in the series, a file a
+   * person put there) is unknown, and no clean-up touches it.
+   */
+  private Grouped group(String cluster) {
+    Map<String, List<StoredObject>> byId = new TreeMap<>();
+    Map<String, String> manifests = new TreeMap<>();
+    List<StoredObject> unknown = new ArrayList<>();
+    for (StoredObject o : objects(Layout.seriesPrefix(cluster))) {
+      Optional<Layout.Parsed> p = Layout.parse(o.key());
+      if (p.isEmpty() || !p.get().cluster().equals(cluster) || !BackupId.looksLikeId(p.get().id())) {
+        unknown.add(o);
+      } else if (p.get().name().equals(Layout.MANIFEST)) {
+        manifests.put(p.get().id(), o.key());
+      } else if (p.get().name().startsWith(Layout.DATA_BASENAME) && !p.get().name().contains("/")) {
+        byId.computeIfAbsent(p.get().id(), k -> new ArrayList<>()).add(o);
+      } else {
+        unknown.add(o);
+      }
+    }
+    List<Leftover> leftovers = new ArrayList<>();
+    for (Map.Entry<String, List<StoredObject>> e : byId.entrySet()) {
+      if (manifests.containsKey(e.getKey())) {
+        continue;
+      }
+      List<StoredObject> objects = e.getValue();
+      Instant newest = objects.stream().map(StoredObject::lastModified).max(Comparator.naturalOrder()).orElseThrow();
+      leftovers.add(new Leftover(cluster, e.getKey(), List.copyOf(objects), newest));
+    }
+    return new Grouped(manifests, leftovers, unknown);
   }
 
   /** The backup {@code selector} names; {@link NotFoundException} if there is none. */
@@ -172,22 +291,7 @@ public final class BackupRepository {
 
   /** Leftovers of {@code cluster} whose newest object is older than {@code grace} at {@code now}. */
   public List<Leftover> leftovers(String cluster, Duration grace, Instant now) {
-    Map<String, List<StoredObject>> byId = new TreeMap<>();
-    for (StoredObject o : objects(Layout.seriesPrefix(cluster))) {
-      Layout.parse(o.key()).ifPresent(p -> byId.computeIfAbsent(p.id(), k -> new ArrayList<>()).add(o));
-    }
-    List<Leftover> out = new ArrayList<>();
-    for (Map.Entry<String, List<StoredObject>> e : byId.entrySet()) {
-      List<StoredObject> objects = e.getValue();
-      if (objects.stream().anyMatch(o -> o.key().endsWith("/" + Layout.MANIFEST))) {
-        continue;
-      }
-      Instant newest = objects.stream().map(StoredObject::lastModified).max(Comparator.naturalOrder()).orElseThrow();
-      if (newest.plus(grace).isBefore(now)) {
-        out.add(new Leftover(cluster, e.getKey(), List.copyOf(objects), newest));
-      }
-    }
-    return out;
+    return group(cluster).leftovers().stream().filter(l -> l.newest().plus(grace).isBefore(now)).toList();
   }
 
   /** Deletes a leftover's objects. */
