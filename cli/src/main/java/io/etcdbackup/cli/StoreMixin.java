@@ -51,9 +51,18 @@ final class StoreMixin {
   @Option(names = "--s3-max-parts-in-flight", paramLabel = "N", description = "Parts uploading at once (default 4).")
   Integer maxPartsInFlight;
 
+  @Option(names = "--s3-object-lock-days", paramLabel = "N",
+      description = "Lock new backups with S3 Object Lock for N days (the bucket must have Object Lock; docs/storage.md).")
+  Integer objectLockDays;
+
+  @Option(names = "--s3-object-lock-mode", paramLabel = "MODE",
+      description = "Object Lock mode for --s3-object-lock-days: GOVERNANCE (default) or COMPLIANCE.")
+  String objectLockMode;
+
   StoreOptions options() {
     return StoreOptions.builder().region(region).endpoint(endpoint).pathStyle(pathStyle).caBundle(caBundle)
         .profile(profile).sse(sse).kmsKeyId(kmsKeyId).partSize(partSize).maxPartsInFlight(maxPartsInFlight)
+        .objectLockDays(objectLockDays).objectLockMode(objectLockMode)
         .credentials(accessKeyId, secretAccessKey, secretAccessKeyFile).build();
   }
 

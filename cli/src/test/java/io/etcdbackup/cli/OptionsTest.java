@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.etcd.EtcdConnectionConfig;
+import io.etcdbackup.core.store.ObjectLock;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -66,6 +67,25 @@ class OptionsTest {
     assertThat(Formats.bytes(999)).isEqualTo("999 B");
     assertThat(Formats.bytes(1_234_567)).isEqualTo("1.2 MB");
     assertThat(Formats.bytes(8L << 30)).isEqualTo("8.6 GB");
+  }
+
+  @Test
+  void objectLockFlagsComeFromTheEnvironmentToo() {
+    StoreHolder h = new StoreHolder();
+    CommandLine cl = new CommandLine(h);
+    cl.setDefaultValueProvider(new EnvDefaults(Map.of("ETCD_BACKUP_S3_OBJECT_LOCK_DAYS", "30")));
+    cl.parseArgs("--s3-object-lock-mode", "compliance");
+    assertThat(h.store.options().objectLock()).isEqualTo(new ObjectLock(ObjectLock.Mode.COMPLIANCE, Duration.ofDays(30)));
+
+    StoreHolder modeOnly = new StoreHolder();
+    new CommandLine(modeOnly).parseArgs("--s3-object-lock-mode", "GOVERNANCE");
+    assertThatThrownBy(modeOnly.store::options).isInstanceOf(InvalidInputException.class)
+        .hasMessage("--s3-object-lock-mode (GOVERNANCE) needs --s3-object-lock-days as well");
+  }
+
+  @CommandLine.Command(name = "s")
+  static final class StoreHolder {
+    @CommandLine.Mixin StoreMixin store;
   }
 
   private static ConnectionOptions parse(Map<String, String> env, String... args) {

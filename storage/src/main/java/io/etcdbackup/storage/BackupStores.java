@@ -45,6 +45,11 @@ public final class BackupStores {
     Objects.requireNonNull(options, "options");
     Location location = parse(uri);
     if (location instanceof Local local) {
+      if (options.objectLock() != null) {
+        // Refused rather than ignored: the user asked for backups no one can delete early.
+        throw new InvalidInputException("--s3-object-lock-days (" + options.objectLock().period().toDays()
+            + ") needs an s3:// store, but the store is " + uri + ", which has no object lock");
+      }
       return LocalDirectoryStore.open(local.root());
     }
     S3 s3 = (S3) location;

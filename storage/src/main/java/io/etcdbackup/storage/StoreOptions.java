@@ -1,14 +1,17 @@
 package io.etcdbackup.storage;
 
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.store.ObjectLock;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
  * How to reach a backup store, validated once at construction. Only the S3 provider reads these;
- * a local directory store ignores them. Each component is named after its command-line flag, which
+ * a local directory store ignores them, but refuses an object lock, which it could not keep
+ * ({@link BackupStores#open(URI, StoreOptions)}). Each component is named after its command-line flag, which
  * validation messages use: {@code --s3-part-size (1048576) must be at least 5 MiB}.
  *
  * <p>Build one with {@link #builder()}; a setter given {@code null} keeps the default, so that a
@@ -31,6 +34,10 @@ import java.util.regex.Pattern;
  * @param partSize {@code --s3-part-size} in bytes: multipart part size, also the memory of one buffer
  * @param maxPartsInFlight {@code --s3-max-parts-in-flight}: parts uploading at once; the upload
  *     holds at most this many plus one part buffers
+ * @param objectLock {@code --s3-object-lock-days} and {@code --s3-object-lock-mode} (GOVERNANCE
+ *     unless COMPLIANCE is asked for): the S3 Object Lock retention new backups get, in whole days;
+ *     null: none (the bucket's default retention, if it has one, still applies). Only an
+ *     {@code s3://} store takes it; see docs/storage.md for what the bucket needs.
  */
 public record StoreOptions(
     String region,
@@ -43,7 +50,8 @@ public record StoreOptions(
     Sse sse,
     String kmsKeyId,
     long partSize,
-    int maxPartsInFlight) {
+    int maxPartsInFlight,
+    ObjectLock objectLock) {
 
   public static final long MIB = 1024L * 1024L;
   /**
@@ -58,6 +66,11 @@ public record StoreOptions(
   public static final long MAX_PART_SIZE = 1024 * MIB;
   public static final int DEFAULT_MAX_PARTS_IN_FLIGHT = 4;
   public static final int MAX_MAX_PARTS_IN_FLIGHT = 64;
+  /**
+   * A guard against typos rather than an S3 limit: 100 years. COMPLIANCE retention cannot be
+   * shortened by anyone, so a slip of the finger would pay for storage for that long.
+   */
+  public static final int MAX_OBJECT_LOCK_DAYS = 36_500;
 
   // AWS region names and the ad-hoc names S3-compatible stores use (e.g. "garage", "local-1").
   private static final Pattern REGION = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}", Pattern.CASE_INSENSITIVE);
@@ -140,6 +153,12 @@ public record StoreOptions(
       throw invalid("--s3-max-parts-in-flight", maxPartsInFlight,
           "must be between 1 and " + MAX_MAX_PARTS_IN_FLIGHT);
     }
+    if (objectLock != null) {
+      checkObjectLockDays(objectLock.period().toDays());
+      if (!objectLock.period().equals(Duration.ofDays(objectLock.period().toDays()))) {
+        throw invalid("--s3-object-lock-days", objectLock.period(), "must be a whole number of days");
+      }
+    }
   }
 
   /** Every option at its default. */
@@ -155,7 +174,9 @@ public record StoreOptions(
   public Builder toBuilder() {
     return new Builder().region(region).endpoint(endpoint).pathStyle(pathStyle).caBundle(caBundle)
         .credentials(accessKeyId, secretAccessKey).profile(profile).sse(sse).kmsKeyId(kmsKeyId)
-        .partSize(partSize).maxPartsInFlight(maxPartsInFlight);
+        .partSize(partSize).maxPartsInFlight(maxPartsInFlight)
+        .objectLockDays(objectLock == null ? null : Math.toIntExact(objectLock.period().toDays()))
+        .objectLockMode(objectLock == null ? null : objectLock.mode());
   }
 
   /** True when an access key was given explicitly rather than left to the SDK's chain. */
@@ -170,7 +191,18 @@ public record StoreOptions(
         + ", caBundle=" + caBundle + ", accessKeyId=" + accessKeyId
         + ", secretAccessKey=" + (secretAccessKey == null ? null : "****") + ", profile=" + profile
         + ", sse=" + sse.value() + ", kmsKeyId=" + kmsKeyId + ", partSize=" + partSize
-        + ", maxPartsInFlight=" + maxPartsInFlight + "]";
+        + ", maxPartsInFlight=" + maxPartsInFlight + ", objectLock=" + describe(objectLock) + "]";
+  }
+
+  /** {@code GOVERNANCE 30d}, or {@code none}: for log lines. */
+  public static String describe(ObjectLock lock) {
+    return lock == null ? "none" : lock.mode() + " " + lock.period().toDays() + "d";
+  }
+
+  private static void checkObjectLockDays(long days) {
+    if (days < 1 || days > MAX_OBJECT_LOCK_DAYS) {
+      throw invalid("--s3-object-lock-days", days, "must be between 1 and " + MAX_OBJECT_LOCK_DAYS);
+    }
   }
 
   private static void checkEndpoint(URI endpoint) {
@@ -212,6 +244,8 @@ public record StoreOptions(
     private String kmsKeyId;
     private long partSize = DEFAULT_PART_SIZE;
     private int maxPartsInFlight = DEFAULT_MAX_PARTS_IN_FLIGHT;
+    private Integer objectLockDays;
+    private ObjectLock.Mode objectLockMode;
 
     private Builder() {}
 
@@ -306,10 +340,44 @@ public record StoreOptions(
       return this;
     }
 
+    /** {@code --s3-object-lock-days}: lock new backups for this many days; null: no lock. */
+    public Builder objectLockDays(Integer days) {
+      this.objectLockDays = days;
+      return this;
+    }
+
+    /** {@code --s3-object-lock-mode}; null keeps GOVERNANCE. Needs {@link #objectLockDays}. */
+    public Builder objectLockMode(ObjectLock.Mode mode) {
+      this.objectLockMode = mode;
+      return this;
+    }
+
+    /** {@code GOVERNANCE} or {@code COMPLIANCE} as given on the command line, in any case. */
+    public Builder objectLockMode(String mode) {
+      this.objectLockMode = mode == null || mode.isBlank() ? null : ObjectLock.Mode.parse(mode);
+      return this;
+    }
+
     /** Validates; throws {@link InvalidInputException} naming the flag, its value and the rule. */
     public StoreOptions build() {
       return new StoreOptions(region, endpoint, pathStyle, caBundle, accessKeyId, secretAccessKey,
-          profile, sse, kmsKeyId, partSize, maxPartsInFlight);
+          profile, sse, kmsKeyId, partSize, maxPartsInFlight, objectLock());
+    }
+
+    private ObjectLock objectLock() {
+      if (objectLockDays == null) {
+        if (objectLockMode != null) {
+          throw new InvalidInputException("--s3-object-lock-mode (" + objectLockMode
+              + ") needs --s3-object-lock-days as well");
+        }
+        return null;
+      }
+      checkObjectLockDays(objectLockDays);
+      // GOVERNANCE by default: an administrator holding s3:BypassGovernanceRetention can still
+      // remove a backup written by mistake; COMPLIANCE binds everyone, root included, so it is
+      // only ever what the user asked for.
+      return new ObjectLock(objectLockMode == null ? ObjectLock.Mode.GOVERNANCE : objectLockMode,
+          Duration.ofDays(objectLockDays));
     }
   }
 }

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.NotFoundException;
 import io.etcdbackup.core.store.BackupStore;
+import io.etcdbackup.core.store.DeleteFailure;
+import io.etcdbackup.core.store.IncompleteUpload;
 import io.etcdbackup.core.store.ObjectUpload;
 import io.etcdbackup.core.store.StoredObject;
 import java.io.IOException;
@@ -272,16 +274,12 @@ public abstract class BackupStoreContract {
   @Test
   protected void listReturnsMoreThanAThousandObjects() throws Exception {
     int count = 1005;
-    runConcurrently(8, IntStream.range(0, count).<Callable<Void>>mapToObj(i -> () -> {
-      write(String.format("many/%04d", i), data(i % 7, i));
-      return null;
-    }).toList());
+    List<String> keys = writeMany("many/", count);
     write("other/x", data(1, 1));
 
     List<StoredObject> listed = store.list("many/");
     assertThat(listed).hasSize(count);
-    assertThat(listed.stream().map(StoredObject::key).collect(Collectors.toSet()))
-        .isEqualTo(IntStream.range(0, count).mapToObj(i -> String.format("many/%04d", i)).collect(Collectors.toSet()));
+    assertThat(keys(listed)).isEqualTo(Set.copyOf(keys));
     assertThat(store.list("")).hasSize(count + 1);
   }
 
@@ -305,6 +303,87 @@ public abstract class BackupStoreContract {
     assertThatCode(() -> store.delete("del/x")).doesNotThrowAnyException();
     assertThatCode(() -> store.delete("never/was")).doesNotThrowAnyException();
     assertThat(store.stat("del/y")).isPresent();
+  }
+
+  @Test
+  void deleteAllRemovesPresentKeysAndCountsMissingOnesAsGone() throws IOException {
+    write("all/a", data(10, 26));
+    write("all/b", data(partSize() + 1, 27));
+    write("all/deep/c", data(0, 28));
+    write("all/kept", data(1, 29));
+
+    List<DeleteFailure> failed = store.deleteAll(List.of("all/a", "all/b", "all/deep/c", "all/never", "all/a"));
+
+    assertThat(failed).isEmpty();
+    assertThat(store.list("")).extracting(StoredObject::key).containsExactly("all/kept");
+    assertInvisible("all/deep/c");
+    assertThat(store.deleteAll(List.of("all/a", "all/b"))).as("idempotent").isEmpty();
+    assertThat(store.deleteAll(List.of())).isEmpty();
+    assertThatThrownBy(() -> store.deleteAll(List.of("all/kept", "../x"))).isInstanceOf(InvalidInputException.class);
+  }
+
+  /** More than one request of S3's DeleteObjects; providers may override it to add their own checks. */
+  @Test
+  protected void deleteAllOfMoreThanAThousandKeysRemovesThemAll() throws Exception {
+    List<String> keys = new ArrayList<>(writeMany("bulk/", 1005));
+    write("bulk-not/x", data(1, 1));
+    keys.add("bulk/missing-1");
+    keys.add("bulk/missing-2");
+
+    assertThat(store.deleteAll(keys)).isEmpty();
+    assertThat(store.list("")).extracting(StoredObject::key).containsExactly("bulk-not/x");
+  }
+
+  @Test
+  void anUploadNeitherCommittedNorAbortedIsIncompleteUntilAbortedAsSuch() throws IOException {
+    write("inc/done", data(10, 30));
+    ObjectUpload upload = store.create("inc/pending");
+    try {
+      // More than a part: on S3 a multipart upload exists from here on; locally a temporary file does.
+      upload.stream().write(data(2 * partSize(), 31));
+
+      List<IncompleteUpload> found = store.incompleteUploads("inc/");
+      assertThat(found).singleElement().satisfies(u -> {
+        assertThat(u.key()).isEqualTo("inc/pending");
+        assertThat(u.uploadId()).isNotBlank();
+        assertThat(u.initiated()).isBetween(started.minus(Duration.ofMinutes(1)), Instant.now().plus(Duration.ofMinutes(1)));
+      });
+      assertThat(store.incompleteUploads("")).containsExactlyElementsOf(found);
+      assertThat(store.incompleteUploads("inc/pe")).containsExactlyElementsOf(found);
+      assertThat(store.incompleteUploads("inc/done")).isEmpty();
+      assertThat(store.incompleteUploads("other/")).isEmpty();
+      assertThat(store.incompleteUploads("in")).containsExactlyElementsOf(found);
+      assertThat(store.list("")).extracting(StoredObject::key).containsExactly("inc/done");
+
+      store.abortIncomplete(found.get(0));
+
+      assertThat(store.incompleteUploads("")).isEmpty();
+      assertThatCode(() -> store.abortIncomplete(found.get(0))).as("idempotent").doesNotThrowAnyException();
+      // The writer's upload is gone under it: its commit must fail, never store a partial object.
+      assertThatThrownBy(upload::commit).isInstanceOf(IOException.class).hasMessageContaining("inc/pending");
+    } finally {
+      assertThatCode(upload::close).as("close after the upload was aborted as incomplete").doesNotThrowAnyException();
+    }
+    assertInvisible("inc/pending");
+    assertThat(readAll("inc/done")).isEqualTo(data(10, 30));
+    assertNoPartialUploads(store);
+  }
+
+  @Test
+  void committedAndAbortedUploadsAreNotIncomplete() throws IOException {
+    write("fin/committed", data(partSize() + 1, 32));
+    ObjectUpload aborted = store.create("fin/aborted");
+    aborted.stream().write(data(partSize() + 1, 33));
+    aborted.abort();
+
+    assertThat(store.incompleteUploads("")).isEmpty();
+  }
+
+  @Test
+  void aStoreWithoutAnObjectLockRefusesALockedUpload() {
+    assertThat(store.objectLock()).isEmpty();
+    assertThatThrownBy(() -> store.create("fin/locked", Instant.now().plus(Duration.ofDays(1))))
+        .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining(store.location());
   }
 
   @Test
@@ -377,6 +456,16 @@ public abstract class BackupStoreContract {
   }
 
   // --- helpers for subclasses ---
+
+  /** Writes {@code count} tiny objects {@code prefix0000}... on eight threads; returns their keys. */
+  protected List<String> writeMany(String prefix, int count) throws Exception {
+    List<String> keys = IntStream.range(0, count).mapToObj(i -> String.format("%s%04d", prefix, i)).toList();
+    runConcurrently(8, IntStream.range(0, count).<Callable<Void>>mapToObj(i -> () -> {
+      write(keys.get(i), data(i % 7, i));
+      return null;
+    }).toList());
+    return keys;
+  }
 
   protected StoredObject write(String key, byte[] data) throws IOException {
     try (ObjectUpload upload = store.create(key)) {

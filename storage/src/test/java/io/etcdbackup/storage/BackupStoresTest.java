@@ -100,6 +100,23 @@ class BackupStoresTest {
   }
 
   @Test
+  void anObjectLockIsForS3StoresOnly() throws IOException {
+    StoreOptions locked = StoreOptions.builder().objectLockDays(30).build();
+    Path dir = tempDir.resolve("locked");
+    assertThatThrownBy(() -> BackupStores.open(dir.toString(), locked))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessage("--s3-object-lock-days (30) needs an s3:// store, but the store is " + dir.toUri()
+            + ", which has no object lock");
+    assertThat(dir).doesNotExist();
+
+    StoreOptions s3 = locked.toBuilder().endpoint(URI.create("http://127.0.0.1:1")).pathStyle(true)
+        .credentials("AKID", "secret").build();
+    try (BackupStore store = BackupStores.open("s3://bucket/p", s3)) {
+      assertThat(store.objectLock()).isEqualTo(java.util.Optional.of(s3.objectLock()));
+    }
+  }
+
+  @Test
   void aMissingCaBundleIsInvalidInput() {
     StoreOptions options = StoreOptions.builder().endpoint(URI.create("https://127.0.0.1:1"))
         .caBundle(tempDir.resolve("missing.pem")).credentials("AKID", "secret").build();

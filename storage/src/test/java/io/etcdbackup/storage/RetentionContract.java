@@ -23,7 +23,6 @@ import io.etcdbackup.core.store.StoredObject;
 import io.etcdbackup.testing.DelegatingStore;
 import io.etcdbackup.testing.SeriesWriter;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -241,9 +240,8 @@ public abstract class RetentionContract {
     unknown.forEach(k -> writer.put(k, "not a backup's"));
     ObjectUpload unfinished = store.create(Layout.objectKey(CLUSTER, BackupId.create(NOW, 99).toString(),
         "snapshot.db.zst"));
-    try (OutputStream out = unfinished.stream()) {
-      out.write(new byte[1000]);
-    }
+    // More than S3's default 8 MiB part: from here on a multipart upload exists (locally, a temporary file).
+    unfinished.stream().write(new byte[9 * 1024 * 1024]);
 
     PruneResult r = prune(store, RetentionPolicy.builder().keepLast(3).build(), false);
 

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.store.ObjectLock;
 import io.etcdbackup.storage.StoreOptions.Sse;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class StoreOptionsTest {
@@ -38,6 +40,7 @@ class StoreOptionsTest {
     StoreOptions o = StoreOptions.builder()
         .region(null).endpoint(null).pathStyle(null).caBundle(null).credentials(null, null).profile(null)
         .sse((Sse) null).sse((String) null).kmsKeyId(null).partSize(null).maxPartsInFlight(null)
+        .objectLockDays(null).objectLockMode((String) null)
         .build();
 
     assertThat(o).isEqualTo(StoreOptions.defaults());
@@ -55,7 +58,7 @@ class StoreOptionsTest {
     StoreOptions o = StoreOptions.builder()
         .region("eu-west-1").endpoint(URI.create("https://minio.example:9000")).pathStyle(true)
         .caBundle(Path.of("/etc/ca.pem")).credentials("AKID", "s3cr3t").sse("aws:kms").kmsKeyId("alias/backups")
-        .partSize(64L * 1024 * 1024).maxPartsInFlight(8)
+        .partSize(64L * 1024 * 1024).maxPartsInFlight(8).objectLockDays(90).objectLockMode(ObjectLock.Mode.COMPLIANCE)
         .build();
 
     assertThat(o.region()).isEqualTo("eu-west-1");
@@ -69,6 +72,7 @@ class StoreOptionsTest {
     assertThat(o.kmsKeyId()).isEqualTo("alias/backups");
     assertThat(o.partSize()).isEqualTo(64L * 1024 * 1024);
     assertThat(o.maxPartsInFlight()).isEqualTo(8);
+    assertThat(o.objectLock()).isEqualTo(new ObjectLock(ObjectLock.Mode.COMPLIANCE, Duration.ofDays(90)));
     assertThat(o.toBuilder().build()).isEqualTo(o);
   }
 
@@ -170,10 +174,47 @@ class StoreOptionsTest {
 
   @Test
   void theCanonicalConstructorValidatesToo() {
-    assertInvalid(() -> new StoreOptions(null, null, false, null, null, null, null, null, null, 0, 4),
+    assertInvalid(() -> new StoreOptions(null, null, false, null, null, null, null, null, null, 0, 4, null),
         "--s3-part-size (0) must be at least 5 MiB");
     assertThat(new StoreOptions(null, null, false, null, null, null, null, null, null,
-        StoreOptions.DEFAULT_PART_SIZE, 4).sse()).isEqualTo(Sse.NONE);
+        StoreOptions.DEFAULT_PART_SIZE, 4, null).sse()).isEqualTo(Sse.NONE);
+    assertInvalid(() -> new StoreOptions(null, null, false, null, null, null, null, null, null,
+        StoreOptions.DEFAULT_PART_SIZE, 4, new ObjectLock(ObjectLock.Mode.GOVERNANCE, Duration.ofHours(36))),
+        "--s3-object-lock-days (PT36H) must be a whole number of days");
+  }
+
+  @Test
+  void anObjectLockIsOffByDefaultAndGovernanceUnlessComplianceIsGiven() {
+    assertThat(StoreOptions.defaults().objectLock()).isNull();
+    assertThat(StoreOptions.builder().objectLockDays(30).build().objectLock())
+        .isEqualTo(new ObjectLock(ObjectLock.Mode.GOVERNANCE, Duration.ofDays(30)));
+    StoreOptions compliance = StoreOptions.builder().objectLockDays(7).objectLockMode("Compliance").build();
+    assertThat(compliance.objectLock()).isEqualTo(new ObjectLock(ObjectLock.Mode.COMPLIANCE, Duration.ofDays(7)));
+    assertThat(compliance.toBuilder().build()).isEqualTo(compliance);
+    assertThat(compliance.toString()).contains("objectLock=COMPLIANCE 7d");
+    assertThat(StoreOptions.defaults().toString()).contains("objectLock=none");
+    assertThat(StoreOptions.builder().objectLockMode(" ").objectLockMode((ObjectLock.Mode) null).build().objectLock())
+        .isNull();
+  }
+
+  @Test
+  void objectLockDaysAreBetweenOneAndAHundredYears() {
+    assertInvalid(() -> StoreOptions.builder().objectLockDays(0).build(),
+        "--s3-object-lock-days (0) must be between 1 and 36500");
+    assertInvalid(() -> StoreOptions.builder().objectLockDays(-5).objectLockMode("GOVERNANCE").build(),
+        "--s3-object-lock-days (-5) must be between 1 and 36500");
+    assertInvalid(() -> StoreOptions.builder().objectLockDays(36_501).build(),
+        "--s3-object-lock-days (36501) must be between 1 and 36500");
+    assertThat(StoreOptions.builder().objectLockDays(36_500).build().objectLock().period()).isEqualTo(Duration.ofDays(36_500));
+  }
+
+  @Test
+  void anObjectLockModeNeedsDaysAndIsOneOfTheTwo() {
+    assertThatThrownBy(() -> StoreOptions.builder().objectLockMode("COMPLIANCE").build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessage("--s3-object-lock-mode (COMPLIANCE) needs --s3-object-lock-days as well");
+    assertInvalid(() -> StoreOptions.builder().objectLockMode("legal-hold"),
+        "--s3-object-lock-mode (legal-hold) must be GOVERNANCE or COMPLIANCE");
   }
 
   private static void assertInvalid(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String message) {

@@ -27,7 +27,9 @@ import java.util.Optional;
  *   <li>{@link #incompleteUploads} shows an upload that was started and neither committed nor
  *       aborted (a killed run), and {@link #abortIncomplete} removes it.
  *   <li>A store with an {@link #objectLock()} writes objects that cannot be deleted before their
- *       retain-until date; a store without one refuses {@link #create(String, Instant)}.
+ *       retain-until date; a store without one refuses {@link #create(String, Instant)}. (On S3 the
+ *       locked version is what stays: a delete of its key still succeeds and hides it behind a
+ *       delete marker, so callers must not delete a backup before its date.)
  *   <li>Errors are {@link IOException}s whose message names the store location and the key, never
  *       a credential.
  * </ul>
@@ -71,7 +73,10 @@ public interface BackupStore extends AutoCloseable {
     return failed;
   }
 
-  /** Uploads under {@code prefix} that were started and never committed nor aborted. */
+  /**
+   * Uploads under {@code prefix} that were started and never committed nor aborted. One that is
+   * still being written shows too: a clean-up leaves a grace period after its {@code initiated}.
+   */
   default List<IncompleteUpload> incompleteUploads(String prefix) throws IOException {
     return List.of();
   }

@@ -5,8 +5,12 @@ import java.util.Objects;
 /**
  * A key that {@link BackupStore#deleteAll} could not delete while the others went.
  *
- * @param code the store's error code ({@code AccessDenied} for an object under S3 Object Lock),
- *     or the exception's class name where the store has none
+ * <p>Not a guard for locked backups: a delete of the key of an object under S3 Object Lock is no
+ * failure, because S3 only adds a delete marker in front of the locked version, which stays until
+ * its date (docs/storage.md). Callers leave a backup alone until its retain-until date.
+ *
+ * @param code the store's error code ({@code AccessDenied}, {@code InternalError}...), or the
+ *     exception's class name where the store has none
  * @param message the store's message, for the report
  */
 public record DeleteFailure(String key, String code, String message) {

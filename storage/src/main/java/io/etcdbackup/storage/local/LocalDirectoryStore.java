@@ -3,6 +3,7 @@ package io.etcdbackup.storage.local;
 import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.NotFoundException;
 import io.etcdbackup.core.store.BackupStore;
+import io.etcdbackup.core.store.IncompleteUpload;
 import io.etcdbackup.core.store.ObjectUpload;
 import io.etcdbackup.core.store.StoredObject;
 import io.etcdbackup.storage.ObjectKeys;
@@ -23,6 +24,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * <p>An upload writes {@code .<name>.tmp-<random>} beside its target; commit fsyncs it, renames it
  * into place (atomic on POSIX file systems, replacing an older object whole) and fsyncs the
  * directory so that the rename survives a crash. Files whose name starts with {@code .} are never
- * objects ({@link ObjectKeys} forbids such segments), so {@link #list} skips temporary files.
+ * objects ({@link ObjectKeys} forbids such segments), so {@link #list} skips temporary files. A
+ * temporary file that outlives its upload (the run was killed) is what {@link #incompleteUploads}
+ * reports: the key of its target, its name as the upload id, its last write as the start.
  *
  * <p>Directories are created on demand (each fsynced into its parent) and removed again when a
  * delete or abort leaves them empty. A key cannot be both an object and the parent of another
@@ -43,6 +49,8 @@ public final class LocalDirectoryStore implements BackupStore {
   private static final SecureRandom RANDOM = new SecureRandom();
   /** A concurrent delete may remove an empty directory between its creation and our use of it. */
   private static final int CREATE_ATTEMPTS = 5;
+  /** {@code .<name>.tmp-<16 hex digits>}, as {@link #create} names an upload's temporary file. */
+  private static final Pattern TEMP_FILE = Pattern.compile("\\.(?<name>[^.].*)\\.tmp-[0-9a-f]{16}");
 
   /** Opens an upload's temporary file; tests pass one that injects write failures. */
   @FunctionalInterface
@@ -89,7 +97,7 @@ public final class LocalDirectoryStore implements BackupStore {
     Path target = resolve(key);
     Path dir = target.getParent();
     for (int attempt = 1; ; attempt++) {
-      Path temp = dir.resolve("." + target.getFileName() + ".tmp-" + randomHex());
+      Path temp = dir.resolve("." + target.getFileName() + ".tmp-" + randomHex()); // as TEMP_FILE matches
       try {
         ensureDirectory(dir);
         FileChannel channel = opener.open(temp);
@@ -138,13 +146,70 @@ public final class LocalDirectoryStore implements BackupStore {
 
   @Override
   public List<StoredObject> list(String prefix) throws IOException {
+    List<StoredObject> found = new ArrayList<>();
+    walk(prefix, "list", (file, attrs) -> {
+      if (!isHidden(file)) {
+        String key = key(file);
+        if (key.startsWith(prefix)) {
+          found.add(new StoredObject(key, attrs.size(), attrs.lastModifiedTime().toInstant()));
+        }
+      }
+    });
+    return found;
+  }
+
+  /** {@inheritDoc} Temporary files of uploads whose target key starts with {@code prefix}. */
+  @Override
+  public List<IncompleteUpload> incompleteUploads(String prefix) throws IOException {
+    List<IncompleteUpload> found = new ArrayList<>();
+    walk(prefix, "list incomplete uploads under", (file, attrs) -> {
+      Matcher temp = TEMP_FILE.matcher(file.getFileName().toString());
+      if (temp.matches()) {
+        String key = key(file.resolveSibling(temp.group("name")));
+        if (key.startsWith(prefix)) {
+          found.add(new IncompleteUpload(key, temp.group(), attrs.lastModifiedTime().toInstant()));
+        }
+      }
+    });
+    return found;
+  }
+
+  /**
+   * {@inheritDoc} Deletes the temporary file, and the directories that leaves empty. Refuses an
+   * upload id that is not a temporary file of the key: this never deletes anything else.
+   */
+  @Override
+  public void abortIncomplete(IncompleteUpload upload) throws IOException {
+    Path target = resolve(upload.key());
+    Matcher temp = TEMP_FILE.matcher(upload.uploadId());
+    if (!temp.matches() || !temp.group("name").equals(target.getFileName().toString())) {
+      throw new InvalidInputException("upload id '" + upload.uploadId() + "' is not a temporary file of "
+          + describe(upload.key()));
+    }
+    Path file = target.resolveSibling(upload.uploadId());
+    try {
+      if (Files.deleteIfExists(file)) {
+        log.info("store={} key={} incomplete upload removed temp={} lastWritten={}", location, upload.key(),
+            upload.uploadId(), upload.initiated());
+      }
+    } catch (IOException e) {
+      throw new IOException(describe(upload.key()) + ": cannot remove incomplete upload " + file + ": "
+          + e.getMessage(), e);
+    }
+    pruneEmptyDirectories(file.getParent());
+  }
+
+  /**
+   * Calls {@code onFile} with every regular file, hidden or not, in the directories that may hold
+   * keys starting with {@code prefix}: only the directory its complete segments name is walked, and
+   * no hidden directory. A file deleted while we walk is passed over.
+   */
+  private void walk(String prefix, String operation, BiConsumer<Path, BasicFileAttributes> onFile) throws IOException {
     ObjectKeys.checkPrefix(location, prefix);
-    // Walk only the directory the prefix's complete segments name; filter the rest by string.
     String dirPart = prefix.substring(0, prefix.lastIndexOf('/') + 1);
     Path start = dirPart.isEmpty() ? root : root.resolve(dirPart);
-    List<StoredObject> found = new ArrayList<>();
     if (!Files.isDirectory(start)) {
-      return found;
+      return;
     }
     try {
       Files.walkFileTree(start, new SimpleFileVisitor<>() {
@@ -160,11 +225,8 @@ public final class LocalDirectoryStore implements BackupStore {
 
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-          if (attrs.isRegularFile() && !isHidden(file)) {
-            String key = key(file);
-            if (key.startsWith(prefix)) {
-              found.add(new StoredObject(key, attrs.size(), attrs.lastModifiedTime().toInstant()));
-            }
+          if (attrs.isRegularFile()) {
+            onFile.accept(file, attrs);
           }
           return FileVisitResult.CONTINUE;
         }
@@ -178,9 +240,8 @@ public final class LocalDirectoryStore implements BackupStore {
         }
       });
     } catch (IOException e) {
-      throw new IOException(location + ": cannot list prefix '" + prefix + "': " + e.getMessage(), e);
+      throw new IOException(location + ": cannot " + operation + " prefix '" + prefix + "': " + e.getMessage(), e);
     }
-    return found;
   }
 
   @Override

@@ -27,6 +27,7 @@ import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
 import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
+import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
@@ -46,6 +47,11 @@ final class S3Clients {
       http.tlsTrustManagersProvider(() -> trust);
     }
     S3ClientBuilder builder = S3Client.builder()
+        // DeleteObjects: since SDK 2.30 the SDK sends only x-amz-checksum-crc32 where S3 requires a
+        // checksum, and S3-compatible stores that predate flexible checksums (older MinIO and Ceph
+        // RGW) refuse the request for want of the Content-MD5 that S3's API reference still names.
+        // The SDK's own plugin adds Content-MD5 to exactly those operations; AWS and S3Proxy accept both.
+        .addPlugin(LegacyMd5Plugin.create())
         .httpClientBuilder(http)
         .credentialsProvider(credentials)
         .region(region(options, location))

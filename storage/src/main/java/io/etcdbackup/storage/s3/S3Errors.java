@@ -58,6 +58,17 @@ final class S3Errors {
     return e instanceof AwsServiceException s && s.statusCode() == 404 && !"NoSuchBucket".equals(errorCode(s));
   }
 
+  /** The store does not implement the operation: 501, as S3-compatible stores answer for what they lack. */
+  static boolean isNotImplemented(SdkException e) {
+    return e instanceof AwsServiceException s && (s.statusCode() == 501 || "NotImplemented".equals(errorCode(s)));
+  }
+
+  /** The S3 error code, or {@code HTTP <status>} when the response carried none: for reports. */
+  static String codeOrStatus(AwsServiceException e) {
+    String code = errorCode(e);
+    return code == null || code.isBlank() ? "HTTP " + e.statusCode() : code;
+  }
+
   /**
    * Whether trying again may succeed: throttling, server errors, S3's request timeout, or an I/O
    * failure on the way (reset connection), but not TLS trust failures or interrupts.

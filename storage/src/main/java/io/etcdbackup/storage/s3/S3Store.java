@@ -2,6 +2,9 @@ package io.etcdbackup.storage.s3;
 
 import io.etcdbackup.core.NotFoundException;
 import io.etcdbackup.core.store.BackupStore;
+import io.etcdbackup.core.store.DeleteFailure;
+import io.etcdbackup.core.store.IncompleteUpload;
+import io.etcdbackup.core.store.ObjectLock;
 import io.etcdbackup.core.store.ObjectUpload;
 import io.etcdbackup.core.store.StoredObject;
 import io.etcdbackup.storage.ObjectKeys;
@@ -11,21 +14,32 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.ObjectLockMode;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
@@ -34,9 +48,16 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  * object {@code prefix/k}. Uploads stream as multipart uploads with bounded memory (see
  * {@link S3Upload}); objects smaller than one part go up in one {@code PutObject} on commit.
  * Every object and part carries a SHA-256 checksum that S3 verifies before storing it.
+ *
+ * <p>With an object lock ({@code --s3-object-lock-days}), {@link #create(String, Instant)} asks S3
+ * to lock the new object ({@code x-amz-object-lock-mode} and {@code -retain-until-date} on the
+ * {@code PutObject} or {@code CreateMultipartUpload}); {@link #create(String)} sends no lock, so the
+ * bucket's default retention, if any, applies. docs/storage.md says what the bucket needs.
  */
 public final class S3Store implements BackupStore {
   private static final Logger log = LoggerFactory.getLogger(S3Store.class);
+  /** S3's limit on the keys of one {@code DeleteObjects} request. */
+  static final int MAX_KEYS_PER_DELETE = 1000;
 
   private final S3Client client;
   private final String bucket;
@@ -45,6 +66,8 @@ public final class S3Store implements BackupStore {
   private final String location;
   private final PartBuffers.Allocator allocator;
   private final List<AutoCloseable> owned;
+  /** Set once the store answered {@code DeleteObjects} with 501: from then on, one delete per key. */
+  private volatile boolean batchDeleteUnsupported;
 
   /**
    * A store over {@code client}; {@code owned} (the client, its credentials provider) is closed
@@ -81,9 +104,10 @@ public final class S3Store implements BackupStore {
       owned.add(c);
     }
     S3Store store = new S3Store(client, bucket, prefix, options, PartBuffers.Allocator.HEAP, owned);
-    log.info("store={} opened endpoint={} region={} pathStyle={} sse={} partSize={} maxPartsInFlight={}",
+    log.info("store={} opened endpoint={} region={} pathStyle={} sse={} partSize={} maxPartsInFlight={} objectLock={}",
         location, options.endpoint() == null ? "aws" : options.endpoint(), client.serviceClientConfiguration().region(),
-        options.pathStyle(), options.sse().value(), options.partSize(), options.maxPartsInFlight());
+        options.pathStyle(), options.sse().value(), options.partSize(), options.maxPartsInFlight(),
+        StoreOptions.describe(options.objectLock()));
     return store;
   }
 
@@ -95,10 +119,35 @@ public final class S3Store implements BackupStore {
 
   @Override
   public ObjectUpload create(String key) {
+    return newUpload(key, null);
+  }
+
+  /** {@inheritDoc} The lock's mode is this store's {@code --s3-object-lock-mode}. */
+  @Override
+  public ObjectUpload create(String key, Instant retainUntil) {
+    Objects.requireNonNull(retainUntil, "retainUntil");
+    ObjectLock lock = options.objectLock();
+    if (lock == null) {
+      throw new UnsupportedOperationException(location + " has no object lock (--s3-object-lock-days)");
+    }
+    ObjectLockMode mode = switch (lock.mode()) {
+      case GOVERNANCE -> ObjectLockMode.GOVERNANCE;
+      case COMPLIANCE -> ObjectLockMode.COMPLIANCE;
+    };
+    return newUpload(key, new S3Upload.Retention(mode, retainUntil));
+  }
+
+  @Override
+  public Optional<ObjectLock> objectLock() {
+    return Optional.ofNullable(options.objectLock());
+  }
+
+  private ObjectUpload newUpload(String key, S3Upload.Retention retention) {
     ObjectKeys.check(location, key);
     PartBuffers buffers = new PartBuffers(Math.toIntExact(options.partSize()), options.maxPartsInFlight() + 1, allocator);
-    log.debug("store={} key={} upload started", location, key);
-    return new S3Upload(this, key, buffers, options.maxPartsInFlight());
+    log.debug("store={} key={} upload started retainUntil={}", location, key,
+        retention == null ? "none" : retention.retainUntil());
+    return new S3Upload(this, key, buffers, options.maxPartsInFlight(), retention);
   }
 
   @Override
@@ -134,8 +183,7 @@ public final class S3Store implements BackupStore {
   @Override
   public List<StoredObject> list(String keyPrefix) throws IOException {
     ObjectKeys.checkPrefix(location, keyPrefix);
-    // "p/" rather than "p", so that store s3://b/p never sees objects of s3://b/pq.
-    String strip = prefix.isEmpty() ? "" : prefix + "/";
+    String strip = keyBase();
     List<StoredObject> found = new ArrayList<>();
     try {
       for (ListObjectsV2Response page : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(strip + keyPrefix))) {
@@ -163,6 +211,120 @@ public final class S3Store implements BackupStore {
         return; // S3 answers 204 for a missing key; some compatible stores answer 404
       }
       throw S3Errors.io(describe(key), "DeleteObject", e);
+    }
+  }
+
+  /**
+   * {@inheritDoc} Batches of {@value #MAX_KEYS_PER_DELETE} keys in quiet {@code DeleteObjects}
+   * requests, which answer only with the keys they could not delete. A store that answers 501
+   * (S3-compatible stores without the batch API) gets one {@code DeleteObject} per key instead.
+   */
+  @Override
+  public List<DeleteFailure> deleteAll(Collection<String> keys) throws IOException {
+    // S3 refuses a request that names a key twice; and every key is checked before the first request.
+    Map<String, String> keyOf = new LinkedHashMap<>();
+    for (String key : new LinkedHashSet<>(keys)) {
+      keyOf.put(objectKey(key), key);
+    }
+    List<String> objectKeys = List.copyOf(keyOf.keySet());
+    List<DeleteFailure> failed = new ArrayList<>();
+    for (int from = 0; from < objectKeys.size(); from += MAX_KEYS_PER_DELETE) {
+      List<String> batch = objectKeys.subList(from, Math.min(from + MAX_KEYS_PER_DELETE, objectKeys.size()));
+      failed.addAll(batchDeleteUnsupported ? deleteEach(batch, keyOf) : deleteBatch(batch, keyOf));
+    }
+    if (!keyOf.isEmpty()) {
+      log.info("store={} deleted keys={} refused={}", location, keyOf.size() - failed.size(), failed.size());
+    }
+    return failed;
+  }
+
+  private List<DeleteFailure> deleteBatch(List<String> batch, Map<String, String> keyOf) throws IOException {
+    List<ObjectIdentifier> ids = batch.stream().map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+    DeleteObjectsResponse response;
+    try {
+      response = client.deleteObjects(b -> b.bucket(bucket).delete(d -> d.quiet(true).objects(ids)));
+    } catch (SdkException e) {
+      if (S3Errors.isNotImplemented(e)) {
+        batchDeleteUnsupported = true;
+        log.warn("store={} does not implement DeleteObjects ({}); deleting one key at a time", location,
+            S3Errors.message(location, "DeleteObjects", e));
+        return deleteEach(batch, keyOf);
+      }
+      throw S3Errors.io(location, "DeleteObjects of " + batch.size() + " keys", e);
+    }
+    List<DeleteFailure> failed = new ArrayList<>();
+    for (S3Error error : response.errors()) {
+      // S3 counts a missing key as deleted; a compatible store may report it instead.
+      if (!"NoSuchKey".equals(error.code())) {
+        String key = keyOf.getOrDefault(error.key(), String.valueOf(error.key()));
+        String code = error.code() == null ? "unknown" : error.code();
+        failed.add(new DeleteFailure(key, code, error.message()));
+      }
+    }
+    return failed;
+  }
+
+  /** The fallback: the store's refusals per key; no answer at all is an IOException, as in a batch. */
+  private List<DeleteFailure> deleteEach(List<String> batch, Map<String, String> keyOf) throws IOException {
+    List<DeleteFailure> failed = new ArrayList<>();
+    for (String objectKey : batch) {
+      try {
+        client.deleteObject(b -> b.bucket(bucket).key(objectKey));
+      } catch (AwsServiceException e) {
+        if (!S3Errors.isNotFound(e)) {
+          String detail = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
+          failed.add(new DeleteFailure(keyOf.get(objectKey), S3Errors.codeOrStatus(e), detail));
+        }
+      } catch (SdkException e) {
+        throw S3Errors.io(describe(keyOf.get(objectKey)), "DeleteObject", e);
+      }
+    }
+    return failed;
+  }
+
+  /** {@inheritDoc} Multipart uploads, from {@code ListMultipartUploads}, page by page. */
+  @Override
+  public List<IncompleteUpload> incompleteUploads(String keyPrefix) throws IOException {
+    ObjectKeys.checkPrefix(location, keyPrefix);
+    String strip = keyBase();
+    List<IncompleteUpload> found = new ArrayList<>();
+    String keyMarker = null;
+    String uploadIdMarker = null;
+    try {
+      while (true) {
+        String km = keyMarker;
+        String um = uploadIdMarker;
+        ListMultipartUploadsResponse page = client.listMultipartUploads(b -> b.bucket(bucket)
+            .prefix(strip + keyPrefix).keyMarker(km).uploadIdMarker(um));
+        for (MultipartUpload u : page.uploads()) {
+          if (u.initiated() == null) {
+            // Without a start we cannot tell it from a running upload, which must not be aborted.
+            log.warn("store={} key={} uploadId={} incomplete upload without an initiation time: not reported",
+                location, u.key(), u.uploadId());
+          } else if (u.key().startsWith(strip)) {
+            found.add(new IncompleteUpload(u.key().substring(strip.length()), u.uploadId(), u.initiated()));
+          }
+        }
+        if (!Boolean.TRUE.equals(page.isTruncated())) {
+          return found;
+        }
+        keyMarker = page.nextKeyMarker();
+        uploadIdMarker = page.nextUploadIdMarker();
+        if (keyMarker == null || (keyMarker.equals(km) && Objects.equals(uploadIdMarker, um))) {
+          throw new IOException(location + "/" + keyPrefix + "*: ListMultipartUploads is truncated but names no "
+              + "next page (key marker " + keyMarker + ", upload id marker " + uploadIdMarker + ")");
+        }
+      }
+    } catch (SdkException e) {
+      throw S3Errors.io(location + "/" + keyPrefix + "*", "ListMultipartUploads", e);
+    }
+  }
+
+  @Override
+  public void abortIncomplete(IncompleteUpload upload) throws IOException {
+    if (abortMultipart(upload.key(), upload.uploadId())) {
+      log.info("store={} key={} incomplete upload aborted uploadId={} initiated={}", location, upload.key(),
+          upload.uploadId(), upload.initiated());
     }
   }
 
@@ -206,7 +368,33 @@ public final class S3Store implements BackupStore {
 
   String objectKey(String key) {
     ObjectKeys.check(location, key);
-    return prefix.isEmpty() ? key : prefix + "/" + key;
+    return keyBase() + key;
+  }
+
+  /**
+   * What every object key of this store starts with: {@code prefix/}, or nothing. "p/" rather than
+   * "p", so that store s3://b/p never sees objects of s3://b/pq.
+   */
+  private String keyBase() {
+    return prefix.isEmpty() ? "" : prefix + "/";
+  }
+
+  /**
+   * Aborts multipart upload {@code uploadId} of {@code key}, so that S3 frees its parts; false if
+   * it was gone already ({@code NoSuchUpload}).
+   */
+  boolean abortMultipart(String key, String uploadId) throws IOException {
+    String objectKey = objectKey(key);
+    try {
+      client.abortMultipartUpload(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId));
+      return true;
+    } catch (SdkException e) {
+      if (S3Errors.isNotFound(e)) {
+        return false;
+      }
+      throw S3Errors.io(describe(key), "AbortMultipartUpload of upload " + uploadId
+          + " (remove it with 'aws s3api abort-multipart-upload' or a lifecycle rule)", e);
+    }
   }
 
   /** {@code s3://bucket/prefix/key}: the object, for messages and logs. */

@@ -32,6 +32,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.ObjectLockMode;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
@@ -66,6 +67,14 @@ final class S3Upload implements ObjectUpload {
 
   private enum State { OPEN, COMMITTED, ABORTED, FAILED }
 
+  /** The Object Lock retention the object is created with. */
+  record Retention(ObjectLockMode mode, Instant retainUntil) {
+    Retention {
+      Objects.requireNonNull(mode, "mode");
+      Objects.requireNonNull(retainUntil, "retainUntil");
+    }
+  }
+
   private final S3Store store;
   private final String key;
   private final String objectKey;
@@ -77,6 +86,8 @@ final class S3Upload implements ObjectUpload {
   private final AtomicReference<IOException> failure = new AtomicReference<>();
   private final List<Future<CompletedPart>> parts = new ArrayList<>();
   private final OutputStream stream = new UploadStream();
+  /** Null: no lock headers. */
+  private final Retention retention;
 
   /** Written by the writer; read by part threads, which stop retrying once the upload is over. */
   private volatile State state = State.OPEN;
@@ -86,8 +97,9 @@ final class S3Upload implements ObjectUpload {
   private String uploadId;
   private ExecutorService executor;
 
-  S3Upload(S3Store store, String key, PartBuffers buffers, int maxInFlight) {
+  S3Upload(S3Store store, String key, PartBuffers buffers, int maxInFlight, Retention retention) {
     this.store = store;
+    this.retention = retention;
     this.key = key;
     this.objectKey = store.objectKey(key);
     this.object = store.describe(key);
@@ -125,7 +137,8 @@ final class S3Upload implements ObjectUpload {
     state = State.COMMITTED;
     buffers.release();
     current = null;
-    log.info("store={} key={} committed size={} parts={}", store.location(), key, size, partCount);
+    log.info("store={} key={} committed size={} parts={} retainUntil={}", store.location(), key, size, partCount,
+        retention == null ? "none" : retention.retainUntil());
     // Neither PutObject nor CompleteMultipartUpload returns the server's time, and a HeadObject
     // would cost a request and s3:GetObject: the local clock at commit it is (stat has the server's).
     return new StoredObject(key, size, Instant.now());
@@ -212,8 +225,13 @@ final class S3Upload implements ObjectUpload {
   }
 
   private void startMultipart() throws IOException {
-    CreateMultipartUploadRequest request = store.withEncryption(CreateMultipartUploadRequest.builder()
-        .bucket(store.bucket()).key(objectKey).checksumAlgorithm(ChecksumAlgorithm.SHA256)).build();
+    CreateMultipartUploadRequest.Builder create = store.withEncryption(CreateMultipartUploadRequest.builder()
+        .bucket(store.bucket()).key(objectKey).checksumAlgorithm(ChecksumAlgorithm.SHA256));
+    if (retention != null) {
+      // S3 requires a checksum on every part of a locked object: each part carries its SHA-256.
+      create.objectLockMode(retention.mode()).objectLockRetainUntilDate(retention.retainUntil());
+    }
+    CreateMultipartUploadRequest request = create.build();
     try {
       uploadId = store.client().createMultipartUpload(request).uploadId();
     } catch (SdkException e) {
@@ -264,9 +282,14 @@ final class S3Upload implements ObjectUpload {
   private void putWholeObject() throws IOException {
     byte[] data = current == null ? new byte[0] : current;
     int length = filled;
-    PutObjectRequest request = store.withEncryption(PutObjectRequest.builder()
+    PutObjectRequest.Builder put = store.withEncryption(PutObjectRequest.builder()
         .bucket(store.bucket()).key(objectKey).contentLength((long) length)
-        .checksumAlgorithm(ChecksumAlgorithm.SHA256).checksumSHA256(sha256(data, length))).build();
+        .checksumAlgorithm(ChecksumAlgorithm.SHA256).checksumSHA256(sha256(data, length)));
+    if (retention != null) {
+      // S3 requires Content-MD5 or a checksum header with a lock: the SHA-256 above is one.
+      put.objectLockMode(retention.mode()).objectLockRetainUntilDate(retention.retainUntil());
+    }
+    PutObjectRequest request = put.build();
     try {
       withRetries("PutObject", () -> store.client().putObject(request, body(data, length)));
     } catch (SdkException e) {
@@ -374,15 +397,9 @@ final class S3Upload implements ObjectUpload {
   }
 
   private void abortMultipart() throws IOException {
-    try {
-      store.client().abortMultipartUpload(b -> b.bucket(store.bucket()).key(objectKey).uploadId(uploadId));
+    // false: NoSuchUpload, already gone (a clean-up of incomplete uploads may have aborted it)
+    if (store.abortMultipart(key, uploadId)) {
       log.debug("store={} key={} multipart upload aborted uploadId={}", store.location(), key, uploadId);
-    } catch (SdkException e) {
-      if (S3Errors.isNotFound(e)) {
-        return; // NoSuchUpload: already gone
-      }
-      throw S3Errors.io(object, "AbortMultipartUpload of upload " + uploadId
-          + " (remove it with 'aws s3api abort-multipart-upload' or a lifecycle rule)", e);
     }
   }
 

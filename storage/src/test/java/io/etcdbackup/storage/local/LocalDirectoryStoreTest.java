@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.store.BackupStore;
+import io.etcdbackup.core.store.IncompleteUpload;
 import io.etcdbackup.core.store.ObjectUpload;
 import io.etcdbackup.storage.BackupStoreContract;
 import io.etcdbackup.storage.BackupStores;
@@ -15,6 +16,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -106,6 +109,56 @@ class LocalDirectoryStoreTest extends BackupStoreContract {
     store.delete("v1/c/backup-2/manifest.json");
     assertThat(root.resolve("v1")).doesNotExist();
     assertThat(root).isDirectory();
+  }
+
+  @Test
+  void theTemporaryFileOfAKilledRunIsAnIncompleteUploadOfItsTarget() throws IOException {
+    Files.createDirectories(root.resolve("v1/c/b1"));
+    Path temp = Files.writeString(root.resolve("v1/c/b1/.snapshot.db.tmp-0123456789abcdef"), "partial");
+    Instant written = Instant.parse("2024-05-06T07:08:09Z");
+    Files.setLastModifiedTime(temp, FileTime.from(written));
+    // Hidden files that are no upload of ours.
+    Files.writeString(root.resolve("v1/c/b1/.DS_Store"), "junk");
+    Files.writeString(root.resolve("v1/c/b1/.snapshot.db.tmp-xyz"), "junk");
+    Files.writeString(root.resolve("v1/c/.tmp-0123456789abcdef"), "junk");
+
+    assertThat(store.incompleteUploads("v1/")).containsExactly(
+        new IncompleteUpload("v1/c/b1/snapshot.db", ".snapshot.db.tmp-0123456789abcdef", written));
+    assertThat(store.list("")).isEmpty();
+
+    store.abortIncomplete(store.incompleteUploads("").get(0));
+
+    assertThat(temp).doesNotExist();
+    assertThat(root.resolve("v1/c/b1/.DS_Store")).exists();
+    assertThat(store.incompleteUploads("")).isEmpty();
+  }
+
+  @Test
+  void abortIncompleteRemovesTheDirectoriesItLeavesEmpty() throws IOException {
+    write("v1/c/kept", data(1, 9));
+    ObjectUpload upload = store.create("v1/c/b2/x/snapshot.db");
+    IncompleteUpload incomplete = store.incompleteUploads("v1/c/b2/").get(0);
+
+    store.abortIncomplete(incomplete);
+    upload.close();
+
+    assertThat(root.resolve("v1/c/b2")).doesNotExist();
+    assertThat(root.resolve("v1/c/kept")).exists();
+  }
+
+  @Test
+  void abortIncompleteDeletesNothingButATemporaryFileOfTheKey() throws IOException {
+    write("v1/a", data(1, 10));
+    write("v1/b", data(1, 11));
+    Instant now = Instant.now();
+    for (String forged : List.of("b", "../b", ".b.tmp-0123456789abcdef", ".a.tmp-0123456789abcdef/../b",
+        ".a.tmp-0123456789ABCDEF")) {
+      assertThatThrownBy(() -> store.abortIncomplete(new IncompleteUpload("v1/a", forged, now)))
+          .as(forged).isInstanceOf(InvalidInputException.class).hasMessageContaining("v1/a");
+    }
+    assertThatThrownBy(() -> store.abortIncomplete(new IncompleteUpload("../a", ".a.tmp-0123456789abcdef", now)))
+        .isInstanceOf(InvalidInputException.class);
+    assertThat(store.list("")).extracting(o -> o.key()).containsExactlyInAnyOrder("v1/a", "v1/b");
   }
 
   @Test

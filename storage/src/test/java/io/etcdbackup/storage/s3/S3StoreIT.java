@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdbackup.core.store.BackupStore;
+import io.etcdbackup.core.store.DeleteFailure;
+import io.etcdbackup.core.store.IncompleteUpload;
+import io.etcdbackup.core.store.ObjectLock;
 import io.etcdbackup.core.store.ObjectUpload;
 import io.etcdbackup.core.store.StoredObject;
 import io.etcdbackup.storage.BackupStoreContract;
@@ -11,8 +14,11 @@ import io.etcdbackup.storage.BackupStores;
 import io.etcdbackup.storage.StoreOptions;
 import io.etcdbackup.storage.s3.TestInterceptors.FailPart;
 import io.etcdbackup.storage.s3.TestInterceptors.HoldParts;
+import io.etcdbackup.storage.s3.TestInterceptors.NoBatchDelete;
 import io.etcdbackup.storage.s3.TestInterceptors.Recorder;
+import io.etcdbackup.storage.s3.TestInterceptors.RefuseDelete;
 import io.etcdbackup.storage.s3.TestInterceptors.Sent;
+import io.etcdbackup.storage.s3.TestInterceptors.UploadsPageSize;
 import io.etcdbackup.storage.s3.TestInterceptors.WrongChecksum;
 import io.etcdbackup.testing.S3Server;
 import java.io.IOException;
@@ -21,6 +27,8 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -34,6 +42,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
 
 /** The contract over S3Proxy (plain HTTP), and what is particular to S3: parts, checksums, retries, memory. */
 class S3StoreIT extends BackupStoreContract {
@@ -72,7 +81,12 @@ class S3StoreIT extends BackupStoreContract {
 
   /** A store with its own client, built as in production, plus interceptors at the SDK's edge. */
   static S3Store storeWith(StoreOptions options, PartBuffers.Allocator allocator, ExecutionInterceptor... interceptors) {
-    String prefix = S3.newPrefix("s3it");
+    return storeWith(options, S3.newPrefix("s3it"), allocator, interceptors);
+  }
+
+  /** Likewise, over {@code prefix}: another view of a store, to watch what it sends. */
+  static S3Store storeWith(StoreOptions options, String prefix, PartBuffers.Allocator allocator,
+      ExecutionInterceptor... interceptors) {
     AwsCredentialsProvider credentials = S3Clients.credentials(options);
     S3Client client = S3Clients.builder(options, credentials, "s3://" + S3.bucket() + "/" + prefix)
         .overrideConfiguration(o -> Arrays.stream(interceptors).forEach(o::addExecutionInterceptor))
@@ -271,11 +285,151 @@ class S3StoreIT extends BackupStoreContract {
   @Override
   @Test
   protected void listReturnsMoreThanAThousandObjects() throws Exception {
-    super.listReturnsMoreThanAThousandObjects();
-    // The store returned all 1005 objects while the server pages at 1000 keys: so the store paged.
-    String prefix = ((S3Store) store).prefix();
-    assertThat(S3.client().listObjectsV2(b -> b.bucket(S3.bucket()).prefix(prefix + "/many/")).isTruncated())
-        .as("S3Proxy truncates a listing of 1005 keys").isTrue();
+    Recorder recorder = new Recorder();
+    watchingTheStore(recorder, super::listReturnsMoreThanAThousandObjects);
+
+    // Two listings of 1005 and 1006 keys, at most 1000 a page (S3Proxy's page, as S3's).
+    assertThat(recorder.calls("ListObjectsV2")).isEqualTo(4);
+  }
+
+  @Override
+  @Test
+  protected void deleteAllOfMoreThanAThousandKeysRemovesThemAll() throws Exception {
+    Recorder recorder = new Recorder();
+    watchingTheStore(recorder, super::deleteAllOfMoreThanAThousandKeysRemovesThemAll);
+
+    List<DeleteObjectsRequest> requests = recorder.requests(DeleteObjectsRequest.class);
+    assertThat(requests).extracting(r -> r.delete().objects().size()).containsExactlyInAnyOrder(1000, 7);
+    assertThat(requests).allSatisfy(r -> assertThat(r.delete().quiet()).isTrue());
+    assertThat(recorder.calls("DeleteObject")).isZero();
+    // Content-MD5 (LegacyMd5Plugin) besides the SDK's CRC32, for stores that predate flexible checksums.
+    assertThat(recorder.sent("DeleteObjects")).hasSize(2).allSatisfy(sent -> {
+      assertThat(sent.header("Content-MD5")).isNotBlank();
+      assertThat(sent.header("x-amz-checksum-crc32")).isNotBlank();
+    });
+  }
+
+  /**
+   * Runs a contract test with {@link #store} replaced by a view of the same bucket and prefix
+   * whose client goes through {@code interceptors}.
+   */
+  private void watchingTheStore(Recorder recorder, ContractTest test) throws Exception {
+    BackupStore original = store;
+    try (S3Store watched = storeWith(options(), ((S3Store) original).prefix(), PartBuffers.Allocator.HEAP, recorder)) {
+      store = watched;
+      test.run();
+    } finally {
+      store = original;
+    }
+  }
+
+  private interface ContractTest {
+    void run() throws Exception;
+  }
+
+  // --- deleting many, incomplete uploads ---
+
+  @Test
+  void aKeyTheStoreRefusesToDeleteIsReportedAndTheOthersGo() throws IOException {
+    try (S3Store plain = storeWith(options(), PartBuffers.Allocator.HEAP)) {
+      for (String key : List.of("v1/a", "v1/denied", "v1/c")) {
+        writeTo(plain, key, data(10, 40));
+      }
+      RefuseDelete refuse = new RefuseDelete(plain.objectKey("v1/denied"), "AccessDenied");
+      try (S3Store s = storeWith(options(), plain.prefix(), PartBuffers.Allocator.HEAP, refuse)) {
+        List<DeleteFailure> failed = s.deleteAll(List.of("v1/a", "v1/denied", "v1/c", "v1/missing"));
+
+        assertThat(failed).containsExactly(new DeleteFailure("v1/denied", "AccessDenied", "injected: AccessDenied"));
+        assertThat(s.list("")).extracting(StoredObject::key).containsExactly("v1/denied");
+      }
+    }
+  }
+
+  @Test
+  void aStoreWithoutDeleteObjectsGetsOneDeletePerKey() throws IOException {
+    Recorder recorder = new Recorder();
+    try (S3Store s = storeWith(options(), PartBuffers.Allocator.HEAP, new NoBatchDelete(), recorder)) {
+      writeTo(s, "x/1", data(1, 41));
+      writeTo(s, "x/2", data(2, 42));
+
+      assertThat(s.deleteAll(List.of("x/1", "x/2", "x/missing"))).isEmpty();
+      assertThat(s.list("")).isEmpty();
+      assertThat(recorder.calls("DeleteObjects")).isEqualTo(1);
+      assertThat(recorder.calls("DeleteObject")).isEqualTo(3);
+
+      writeTo(s, "x/3", data(3, 43));
+      assertThat(s.deleteAll(List.of("x/3"))).isEmpty();
+      assertThat(recorder.calls("DeleteObjects")).as("asked once per store").isEqualTo(1);
+      assertThat(s.stat("x/3")).isEmpty();
+    }
+  }
+
+  @Test
+  void incompleteUploadsOfKilledRunsArePagedAndStayWithinThePrefix() throws IOException {
+    Recorder recorder = new Recorder();
+    try (S3Store s = storeWith(options(), PartBuffers.Allocator.HEAP, new UploadsPageSize(2), recorder)) {
+      // Started by "runs" that died before they completed or aborted, and one of a sibling store.
+      List<String> ids = new ArrayList<>();
+      for (String key : List.of("v1/c/b1/snapshot.db", "v1/c/b2/snapshot.db", "v1/c/b2/snapshot.db", "v1/d/x", "v2/y")) {
+        ids.add(S3.client().createMultipartUpload(b -> b.bucket(S3.bucket()).key(s.objectKey(key))).uploadId());
+      }
+      S3.client().createMultipartUpload(b -> b.bucket(S3.bucket()).key(s.prefix() + "-sibling/v1/c/z"));
+
+      List<IncompleteUpload> all = s.incompleteUploads("");
+      assertThat(all).extracting(IncompleteUpload::uploadId).containsExactlyInAnyOrderElementsOf(ids);
+      assertThat(recorder.calls("ListMultipartUploads")).as("pages of two").isEqualTo(3);
+      assertThat(s.incompleteUploads("v1/c/")).extracting(IncompleteUpload::key)
+          .containsExactlyInAnyOrder("v1/c/b1/snapshot.db", "v1/c/b2/snapshot.db", "v1/c/b2/snapshot.db");
+
+      for (IncompleteUpload u : s.incompleteUploads("v1/")) {
+        s.abortIncomplete(u);
+      }
+      assertThat(s.incompleteUploads("")).extracting(IncompleteUpload::key).containsExactly("v2/y");
+      assertThat(S3.incompleteMultipartUploads(s.prefix() + "-sibling/")).hasSize(1);
+    }
+  }
+
+  // --- object lock ---
+
+  @Test
+  void aLockedUploadAsksS3ForTheRetentionOnPutAndOnCreateMultipartUpload() throws IOException {
+    // S3Proxy implements no Object Lock and answers 501 to its headers: the requests are what we check.
+    StoreOptions locked = options().toBuilder().objectLockDays(30).objectLockMode("compliance").build();
+    Instant until = Instant.parse("2031-02-03T04:05:06Z");
+    Recorder recorder = new Recorder();
+    try (S3Store s = storeWith(locked, PartBuffers.Allocator.HEAP, recorder)) {
+      assertThat(s.objectLock()).contains(new ObjectLock(ObjectLock.Mode.COMPLIANCE, Duration.ofDays(30)));
+
+      IOException small = writeExpectingFailure(s.create("locked-small", until), "locked-small", data(10, 44));
+      assertThat(small).hasMessageContaining(s.location() + "/locked-small: PutObject failed: NotImplemented (HTTP 501)");
+      Sent put = recorder.sent("PutObject").get(0);
+      assertThat(put.header("x-amz-object-lock-mode")).isEqualTo("COMPLIANCE");
+      assertThat(Instant.parse(put.header("x-amz-object-lock-retain-until-date"))).isEqualTo(until);
+      assertThat(put.header("x-amz-checksum-sha256")).as("S3 wants a checksum with a lock").isNotBlank();
+
+      IOException large = writeExpectingFailure(s.create("locked-large", until), "locked-large", data(PART + 1, 45));
+      assertThat(large).hasMessageContaining("CreateMultipartUpload failed: NotImplemented (HTTP 501)");
+      Sent create = recorder.sent("CreateMultipartUpload").get(0);
+      assertThat(create.header("x-amz-object-lock-mode")).isEqualTo("COMPLIANCE");
+      assertThat(Instant.parse(create.header("x-amz-object-lock-retain-until-date"))).isEqualTo(until);
+      assertNoPartialUploads(s);
+
+      // create(key) on the same store: no lock of ours (the bucket's default retention would apply).
+      recorder.sent.clear();
+      writeTo(s, "unlocked", data(PART + 1, 46));
+      writeTo(s, "unlocked-small", data(1, 47));
+      assertThat(recorder.sent).isNotEmpty().allSatisfy(sent -> assertThat(sent.header("x-amz-object-lock-mode")).isNull());
+    }
+  }
+
+  @Test
+  void theLockModeIsGovernanceUnlessComplianceIsAskedFor() throws IOException {
+    Recorder recorder = new Recorder();
+    try (S3Store s = storeWith(options().toBuilder().objectLockDays(1).build(), PartBuffers.Allocator.HEAP, recorder)) {
+      assertThat(s.objectLock()).map(ObjectLock::mode).contains(ObjectLock.Mode.GOVERNANCE);
+      writeExpectingFailure(s.create("gov", Instant.now().plus(Duration.ofDays(1))), "gov", data(5, 48));
+      assertThat(recorder.sent("PutObject").get(0).header("x-amz-object-lock-mode")).isEqualTo("GOVERNANCE");
+    }
   }
 
   @Test
@@ -352,6 +506,16 @@ class S3StoreIT extends BackupStoreContract {
       IOException stat = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> s.stat("k"));
       assertThat(stat).hasMessageContaining(s.location() + "/k: HeadObject failed: ").hasMessageContaining("403");
       assertNoSecretIn(stat, wrongSecret);
+
+      IOException deleteAll = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+          () -> s.deleteAll(List.of("k", "l")));
+      assertThat(deleteAll).hasMessageContaining(s.location() + ": DeleteObjects of 2 keys failed: SignatureDoesNotMatch");
+      assertNoSecretIn(deleteAll, wrongSecret);
+
+      IOException uploads = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+          () -> s.incompleteUploads("v1/"));
+      assertThat(uploads).hasMessageContaining(s.location() + "/v1/*: ListMultipartUploads failed: SignatureDoesNotMatch");
+      assertNoSecretIn(uploads, wrongSecret);
     }
   }
 
@@ -380,7 +544,10 @@ class S3StoreIT extends BackupStoreContract {
 
   /** Writes and commits, expecting an IOException from either; closes the upload in any case. */
   private static IOException writeExpectingFailure(BackupStore s, String key, byte[] data) throws IOException {
-    ObjectUpload upload = s.create(key);
+    return writeExpectingFailure(s.create(key), key, data);
+  }
+
+  private static IOException writeExpectingFailure(ObjectUpload upload, String key, byte[] data) throws IOException {
     try {
       upload.stream().write(data);
       upload.commit();

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,12 +13,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsRequest;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 /** Interceptors at the SDK's edge that watch what a store sends, or break it on purpose. Test code only. */
@@ -48,6 +54,8 @@ final class TestInterceptors {
    */
   static final class Recorder implements ExecutionInterceptor {
     final List<Sent> sent = new CopyOnWriteArrayList<>();
+    /** Every API call's request, as the store built it. */
+    final List<SdkRequest> requests = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final AtomicInteger partsRunning = new AtomicInteger();
     private final AtomicInteger maxPartsRunning = new AtomicInteger();
@@ -55,6 +63,7 @@ final class TestInterceptors {
     @Override
     public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
       calls.computeIfAbsent(operation(context.request()), k -> new AtomicInteger()).incrementAndGet();
+      requests.add(context.request());
       if (context.request() instanceof UploadPartRequest) {
         maxPartsRunning.accumulateAndGet(partsRunning.incrementAndGet(), Math::max);
       }
@@ -98,6 +107,10 @@ final class TestInterceptors {
 
     List<String> operations() {
       return sent.stream().map(Sent::operation).toList();
+    }
+
+    <T extends SdkRequest> List<T> requests(Class<T> type) {
+      return requests.stream().filter(type::isInstance).map(type::cast).toList();
     }
   }
 
@@ -200,6 +213,86 @@ final class TestInterceptors {
           throw new UncheckedIOException(e);
         }
       });
+    }
+  }
+
+  /**
+   * S3 refusing to delete one object of a {@code DeleteObjects} request, as it does where a bucket
+   * policy denies it ({@code AccessDenied}): the key is taken out of the request (so S3Proxy keeps
+   * it) and an {@code <Error>} for it is put into the response, in the form of S3's result.
+   */
+  static final class RefuseDelete implements ExecutionInterceptor {
+    private final String objectKey;
+    private final String code;
+
+    RefuseDelete(String objectKey, String code) {
+      this.objectKey = objectKey;
+      this.code = code;
+    }
+
+    @Override
+    public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
+      if (context.request() instanceof DeleteObjectsRequest r) {
+        List<ObjectIdentifier> others = r.delete().objects().stream().filter(o -> !o.key().equals(objectKey)).toList();
+        return r.toBuilder().delete(r.delete().toBuilder().objects(others).build()).build();
+      }
+      return context.request();
+    }
+
+    @Override
+    public Optional<InputStream> modifyHttpResponseContent(Context.ModifyHttpResponse context,
+        ExecutionAttributes attributes) {
+      if (!(context.request() instanceof DeleteObjectsRequest)) {
+        return context.responseBody();
+      }
+      return context.responseBody().map(body -> {
+        try (body) {
+          String xml = new String(body.readAllBytes(), StandardCharsets.UTF_8);
+          String error = "<Error><Key>" + objectKey + "</Key><Code>" + code + "</Code><Message>injected: "
+              + code + "</Message></Error>";
+          // A quiet result with no error is <DeleteResult .../> or <DeleteResult ...></DeleteResult>.
+          String injected = xml.contains("</DeleteResult>")
+              ? xml.replace("</DeleteResult>", error + "</DeleteResult>")
+              : xml.replaceFirst("<DeleteResult([^>]*)/>", "<DeleteResult$1>" + error + "</DeleteResult>");
+          if (injected.equals(xml)) {
+            throw new IllegalStateException("no DeleteResult in " + xml);
+          }
+          return new ByteArrayInputStream(injected.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    }
+  }
+
+  /** A store without the batch delete API: every {@code DeleteObjects} is answered 501 NotImplemented. */
+  static final class NoBatchDelete implements ExecutionInterceptor {
+    @Override
+    public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
+      if (context.request() instanceof DeleteObjectsRequest) {
+        throw S3Exception.builder().statusCode(501)
+            .awsErrorDetails(AwsErrorDetails.builder().errorCode("NotImplemented")
+                .errorMessage("injected: A header you provided implies functionality that is not implemented").build())
+            .build();
+      }
+      return context.request();
+    }
+  }
+
+  /** Asks for {@code size} multipart uploads a page, so that a few uploads make several pages. */
+  static final class UploadsPageSize implements ExecutionInterceptor {
+    private final int size;
+
+    UploadsPageSize(int size) {
+      this.size = size;
+    }
+
+    @Override
+    public SdkRequest modifyRequest(Context.ModifyRequest context, ExecutionAttributes attributes) {
+      if (context.request() instanceof ListMultipartUploadsRequest r) {
+        return r.toBuilder().maxUploads(size).build();
+      }
+      return context.request();
     }
   }
 
