@@ -51,8 +51,11 @@ public final class MetricNames {
   public static final String KEYS = "etcd_backup_keys";
   public static final String VERIFY_FAILURES = "etcd_backup_verify_failures_total";
   public static final String VERIFY_LAST_SUCCESS = "etcd_backup_verify_last_success_timestamp_seconds";
+  public static final String VERIFY_LAST_FAILURE = "etcd_backup_verify_last_failure_timestamp_seconds";
   public static final String RETENTION_DELETED = "etcd_backup_retention_deleted_total";
   public static final String RETENTION_KEPT = "etcd_backup_retention_kept";
+  public static final String RETENTION_FAILURES = "etcd_backup_retention_failures_total";
+  public static final String RETENTION_LAST_SUCCESS = "etcd_backup_retention_last_success_timestamp_seconds";
   public static final String EXPECTED_INTERVAL = "etcd_backup_expected_interval_seconds";
 
   // --- what the store holds (the exporter) ---
@@ -63,6 +66,20 @@ public final class MetricNames {
   public static final String STORE_BYTES = "etcd_backup_store_bytes";
   public static final String STORE_SCRAPE_SUCCESS = "etcd_backup_store_scrape_success";
   public static final String STORE_LAST_REFRESH = "etcd_backup_store_last_refresh_timestamp_seconds";
+
+  /**
+   * The Micrometer name of a counter or timer whose Prometheus name is {@code prometheusName}: the
+   * registry appends {@code _total} to counters and {@code _seconds} to timers itself.
+   */
+  public static String meter(String prometheusName) {
+    if (prometheusName.endsWith("_total")) {
+      return prometheusName.substring(0, prometheusName.length() - "_total".length());
+    }
+    if (prometheusName.endsWith("_seconds")) {
+      return prometheusName.substring(0, prometheusName.length() - "_seconds".length());
+    }
+    return prometheusName;
+  }
 
   /** The store kind label of a store location ({@code s3://...} or a directory). */
   public static String storeKind(String location) {
