@@ -10,6 +10,7 @@ import io.etcdbackup.core.store.BackupStore;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,6 +47,7 @@ final class PruneCommand implements Callable<Integer> {
   @Mixin StoreMixin storeOptions;
   @Mixin OutputOptions output;
   @Mixin RunOptions run;
+  @Mixin MetricsOptions metrics;
   @Spec CommandSpec spec;
   @ParentCommand EtcdBackupCommand parent;
 
@@ -55,10 +57,13 @@ final class PruneCommand implements Callable<Integer> {
         "prune needs a retention rule: add one of --keep-last, --keep-within, --keep-hourly, --keep-daily, "
             + "--keep-weekly, --keep-monthly, --keep-yearly, --max-total-size")), leftoverGrace, dryRun);
     Cancellation cancel = run.cancellation().deadline(run.timeout, "--timeout");
+    Optional<MetricsOptions.Session> session = metrics.session(Optional.of(clusterName), from);
     PruneResult result;
     try (BackupStore store = storeOptions.open(from)) {
       result = new Pruner(new BackupRepository(store), Clock.systemUTC())
-          .prune(request, run.listener(parent.env()), cancel);
+          .prune(request, MetricsOptions.both(run.listener(parent.env()), session), cancel);
+    } finally {
+      session.ifPresent(MetricsOptions.Session::publish);
     }
     PrintWriter out = spec.commandLine().getOut();
     if (output.json()) {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,6 +36,7 @@ final class SnapshotCommand implements Callable<Integer> {
   @Mixin StoreMixin storeOptions;
   @Mixin OutputOptions output;
   @Mixin RunOptions run;
+  @Mixin MetricsOptions metrics;
   @Spec CommandSpec spec;
   @ParentCommand EtcdBackupCommand parent;
 
@@ -115,11 +117,14 @@ final class SnapshotCommand implements Callable<Integer> {
         .streamIdleTimeout(streamIdleTimeout).lock(lock).lockTtl(lockTtl).lockWait(lockWait)
         .leftoverGrace(leftoverGrace).timeout(run.timeout).labels(labels).retention(retention.policy().orElse(null))
         .build();
+    Optional<MetricsOptions.Session> session = metrics.session(request.clusterName(), to);
     BackupResult result;
     try (EtcdClients clients = connection.clients(); BackupStore store = storeOptions.open(to)) {
       result = new SnapshotBackup(clients, new EtcdSnapshotSource(clients, request.retry().streamIdleTimeout()),
           new BackupRepository(store), Clock.systemUTC(), Versions.tool())
-          .run(request, run.listener(parent.env()), run.cancellation());
+          .run(request, MetricsOptions.both(run.listener(parent.env()), session), run.cancellation());
+    } finally {
+      session.ifPresent(MetricsOptions.Session::publish);
     }
     print(result, spec.commandLine().getOut());
     // The backup is committed either way; a retention that failed after it ends the run with its

@@ -3,11 +3,13 @@ package io.etcdbackup.core.backup;
 import io.etcdbackup.core.EtcdBackupException;
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.NotFoundException;
 import io.etcdbackup.core.CancelledException;
 import io.etcdbackup.core.StoreException;
 import io.etcdbackup.core.run.Cancellation;
 import io.etcdbackup.core.run.Operation;
 import io.etcdbackup.core.run.Phase;
+import io.etcdbackup.core.run.Reason;
 import io.etcdbackup.core.run.Run;
 import io.etcdbackup.core.run.RunListener;
 import io.etcdbackup.core.snapshot.SnapshotInspector;
@@ -75,6 +77,61 @@ public final class BackupFetcher {
     } catch (RuntimeException e) {
       throw run.failed(e);
     }
+  }
+
+  /**
+   * One backup of a sweep: verified, or why not.
+   *
+   * @param key the backup's manifest key
+   * @param manifest the backup; empty when its manifest itself cannot be read
+   * @param verified the checks when it passed
+   * @param reason {@link Reason#OK}, or the failure's reason ({@code integrity}: bit rot)
+   * @param message the failure, one line; empty when it passed
+   */
+  public record Checked(String key, Optional<Manifest> manifest, Optional<Verified> verified, Reason reason,
+      String message) {
+    public boolean ok() {
+      return reason == Reason.OK;
+    }
+  }
+
+  /**
+   * {@code verify --all}: verifies the newest {@code limit} backups of a series (all when empty)
+   * in turn, each its own run reported to {@code listener}, so that bit rot in the store is found
+   * before a restore needs it. A manifest that cannot be read is a failed backup too ({@code
+   * integrity}), listed first. A failed backup does not stop the sweep; a cancellation does.
+   */
+  public List<Checked> verifyAll(String cluster, Optional<Integer> limit, Optional<AgeDecryption> decryption,
+      Path spoolDir, RunListener listener, Cancellation cancel, Clock clock) {
+    BackupRepository.Listing listing = repository.scan(cluster, cancel);
+    if (listing.backups().isEmpty() && listing.unreadable().isEmpty()) {
+      throw new NotFoundException("no backups of cluster " + cluster + " in " + repository.store().location());
+    }
+    List<Checked> out = new ArrayList<>();
+    for (BackupRepository.Unreadable u : listing.unreadable()) {
+      // Its own failed run, so that the metrics count it as the verification failure it is.
+      IntegrityException e = new IntegrityException(u.key() + ": " + u.problem());
+      new Run(Operation.VERIFY, cluster, listener, cancel, clock).failed(e);
+      LOG.warn("backup manifest unreadable cluster={} key={}: {}", cluster, u.key(), u.problem());
+      out.add(new Checked(u.key(), Optional.empty(), Optional.empty(), Reason.INTEGRITY, e.getMessage()));
+    }
+    List<Manifest> backups = listing.backups();
+    List<Manifest> chosen = limit.map(n -> backups.subList(0, Math.min(n, backups.size()))).orElse(backups);
+    for (Manifest m : chosen) {
+      cancel.check();
+      try {
+        Verified v = verify(m, decryption, spoolDir, listener, cancel, clock);
+        out.add(new Checked(m.manifestKey(), Optional.of(m), Optional.of(v), Reason.OK, ""));
+      } catch (CancelledException e) {
+        throw e;
+      } catch (IOException | RuntimeException e) {
+        Reason reason = Reason.of(e);
+        LOG.warn("backup failed verification cluster={} id={} reason={}: {}", m.clusterName(), m.id(), reason.label(),
+            e.getMessage());
+        out.add(new Checked(m.manifestKey(), Optional.of(m), Optional.empty(), reason, String.valueOf(e.getMessage())));
+      }
+    }
+    return out;
   }
 
   /** {@link #fetch(Manifest, Optional, Path, Run)} outside a run of its own (tests, tools). */
