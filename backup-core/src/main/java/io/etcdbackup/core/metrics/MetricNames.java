@@ -67,6 +67,35 @@ public final class MetricNames {
   public static final String STORE_SCRAPE_SUCCESS = "etcd_backup_store_scrape_success";
   public static final String STORE_LAST_REFRESH = "etcd_backup_store_last_refresh_timestamp_seconds";
 
+  private static final java.util.Map<String, String> HELP = java.util.Map.ofEntries(
+      java.util.Map.entry(LAST_SUCCESS, "When the last backup of the series was committed (Unix seconds)."),
+      java.util.Map.entry(LAST_ATTEMPT, "When the last backup run of the series started (Unix seconds)."),
+      java.util.Map.entry(LAST_FAILURE, "When the last backup run of the series failed (Unix seconds)."),
+      java.util.Map.entry(RUNS, "Backup runs by outcome and reason (a one-shot process counts its own run)."),
+      java.util.Map.entry(PHASE_DURATION, "How long each phase of a run took."),
+      java.util.Map.entry(DURATION, "How long the last backup run took, start to end."),
+      java.util.Map.entry(DB_SIZE, "Size of the last committed backup's raw db (etcdutl TotalSize)."),
+      java.util.Map.entry(STORED_SIZE, "Bytes the last committed backup takes in the store (compressed, encrypted)."),
+      java.util.Map.entry(REVISION, "etcd revision of the last committed backup."),
+      java.util.Map.entry(KEYS, "Keys in the last committed backup (etcdutl TotalKey)."),
+      java.util.Map.entry(VERIFY_FAILURES, "Backups that failed verification, by reason."),
+      java.util.Map.entry(VERIFY_LAST_SUCCESS, "When a verification last passed with no failure in its run (Unix seconds)."),
+      java.util.Map.entry(VERIFY_LAST_FAILURE, "When a backup last failed verification (Unix seconds)."),
+      java.util.Map.entry(RETENTION_DELETED, "Backups retention deleted."),
+      java.util.Map.entry(RETENTION_KEPT, "Backups the last retention run kept."),
+      java.util.Map.entry(RETENTION_FAILURES, "Retention runs that failed, by reason."),
+      java.util.Map.entry(RETENTION_LAST_SUCCESS, "When a retention run last completed (Unix seconds)."),
+      java.util.Map.entry(EXPECTED_INTERVAL, "How often the backup job is meant to run (--expected-interval or the schedule)."));
+
+  /** The HELP text of a metric this class names. */
+  public static String help(String prometheusName) {
+    String h = HELP.get(prometheusName);
+    if (h == null) {
+      throw new IllegalArgumentException("no help text for " + prometheusName);
+    }
+    return h;
+  }
+
   /**
    * The Micrometer name of a counter or timer whose Prometheus name is {@code prometheusName}: the
    * registry appends {@code _total} to counters and {@code _seconds} to timers itself.

@@ -81,13 +81,15 @@ public final class RunMetrics {
   private void gauge(String name, Tags tags, double value) {
     gauges.computeIfAbsent(tags, t -> new ConcurrentHashMap<>()).computeIfAbsent(name, n -> {
       AtomicReference<Double> holder = new AtomicReference<>(value);
-      Gauge.builder(name, holder, h -> h.get()).tags(tags).strongReference(true).register(registry);
+      Gauge.builder(name, holder, h -> h.get()).description(MetricNames.help(name)).tags(tags).strongReference(true)
+          .register(registry);
       return holder;
     }).set(value);
   }
 
   private void count(String name, Tags tags, double amount) {
-    Counter.builder(MetricNames.meter(name)).tags(tags).register(registry).increment(amount);
+    Counter.builder(MetricNames.meter(name)).description(MetricNames.help(name)).tags(tags).register(registry)
+        .increment(amount);
   }
 
   private static double seconds(Instant t) {
@@ -119,7 +121,8 @@ public final class RunMetrics {
           expectedInterval.ifPresent(d -> gauge(MetricNames.EXPECTED_INTERVAL, tags(), d.toMillis() / 1000.0));
         }
       } else if (event instanceof RunEvent.PhaseEnded p) {
-        Timer.builder(MetricNames.meter(MetricNames.PHASE_DURATION)).tags(tags())
+        Timer.builder(MetricNames.meter(MetricNames.PHASE_DURATION)).description(MetricNames.help(
+            MetricNames.PHASE_DURATION)).tags(tags())
             .tag(MetricNames.PHASE, p.phase().label()).serviceLevelObjectives(BUCKETS).register(registry)
             .record(p.took());
       } else if (event instanceof RunEvent.Committed c) {
