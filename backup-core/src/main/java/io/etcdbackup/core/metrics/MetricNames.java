@@ -57,6 +57,12 @@ public final class MetricNames {
   public static final String RETENTION_FAILURES = "etcd_backup_retention_failures_total";
   public static final String RETENTION_LAST_SUCCESS = "etcd_backup_retention_last_success_timestamp_seconds";
   public static final String EXPECTED_INTERVAL = "etcd_backup_expected_interval_seconds";
+  /**
+   * When a restore drill of the cluster last succeeded. Set by the scheduler's restore-drill job
+   * (the scheduler issue), not by any command yet; the alert EtcdRestoreDrillStale
+   * (charts/etcd-backup/files/alerts.yaml) already reads it.
+   */
+  public static final String RESTORE_DRILL_LAST_SUCCESS = "etcd_backup_restore_drill_last_success_timestamp_seconds";
 
   // --- what the store holds (the exporter) ---
   public static final String STORE_BACKUPS = "etcd_backup_store_backups";
