@@ -35,7 +35,12 @@ public final class Pushgateway implements AutoCloseable {
     }
     int port = EtcdCluster.freePorts(1)[0];
     Files.createDirectories(logDir);
-    Process p = new ProcessBuilder(List.of(BINARY.toString(), "--web.listen-address=127.0.0.1:" + port))
+    // Debian's build keeps the groups in a persistence file by default (across instances): each
+    // instance gets a file of its own, so that it starts empty.
+    Path data = Files.createTempFile(logDir, "pushgateway-", ".data");
+    Files.delete(data);
+    Process p = new ProcessBuilder(List.of(BINARY.toString(), "--web.listen-address=127.0.0.1:" + port,
+        "--persistence.file=" + data))
         .redirectErrorStream(true).redirectOutput(logDir.resolve("pushgateway.log").toFile()).start();
     Pushgateway g = new Pushgateway(p, URI.create("http://127.0.0.1:" + port));
     g.awaitReady(Duration.ofSeconds(30));

@@ -24,8 +24,10 @@ final class MetricsOptions {
           + "a failed push is logged and never fails the run.")
   URI pushgateway;
 
-  @Option(names = "--pushgateway-job", paramLabel = "NAME", defaultValue = MetricsPublisher.DEFAULT_JOB,
-      description = "The push group's job label (default ${DEFAULT-VALUE}).")
+  @Option(names = "--pushgateway-job", paramLabel = "NAME",
+      description = "The push group's job label (default etcd-backup for snapshot, etcd-backup-prune for prune, "
+          + "etcd-backup-verify for verify: each command its own group, so that a verify run's push never makes a "
+          + "stopped backup job look alive).")
   String job;
 
   @Option(names = "--metrics-file", paramLabel = "FILE.prom",
@@ -44,12 +46,13 @@ final class MetricsOptions {
     private final MetricsPublisher publisher;
     private final String cluster;
 
-    private Session(String cluster, String storeLocation) {
+    private Session(String cluster, String storeLocation, String defaultJob) {
       this.cluster = cluster;
       this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       this.metrics = new RunMetrics(registry, MetricNames.storeKind(storeLocation), Optional.ofNullable(expectedInterval),
           Clock.systemUTC());
-      this.publisher = new MetricsPublisher(new MetricsPublisher.Target(Optional.ofNullable(pushgateway), job,
+      this.publisher = new MetricsPublisher(new MetricsPublisher.Target(Optional.ofNullable(pushgateway),
+          job != null ? job : defaultJob,
           Optional.ofNullable(metricsFile), Duration.ofSeconds(10)));
     }
 
@@ -73,7 +76,7 @@ final class MetricsOptions {
    * A session when metrics are asked for, else empty. {@code cluster} names the push group, so it
    * must be known before the run: {@code --cluster-name} is required with these flags.
    */
-  Optional<Session> session(Optional<String> cluster, String storeLocation) {
+  Optional<Session> session(Optional<String> cluster, String storeLocation, String defaultJob) {
     if (expectedInterval != null && (expectedInterval.isZero() || expectedInterval.isNegative())) {
       throw new InvalidInputException("--expected-interval (" + expectedInterval + ") must be positive");
     }
@@ -86,7 +89,7 @@ final class MetricsOptions {
     }
     String name = cluster.orElseThrow(() -> new InvalidInputException((pushgateway != null ? "--pushgateway"
         : "--metrics-file") + " needs --cluster-name: the metrics are grouped by it"));
-    return Optional.of(new Session(name, storeLocation));
+    return Optional.of(new Session(name, storeLocation, defaultJob));
   }
 
   /** The progress line (or none) and the metrics (or none), as one listener. */

@@ -1,6 +1,7 @@
 package io.etcdbackup.cli;
 
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.metrics.MetricsPublisher;
 import io.etcdbackup.core.retention.PruneRequest;
 import io.etcdbackup.core.retention.PruneResult;
 import io.etcdbackup.core.retention.Pruner;
@@ -57,7 +58,8 @@ final class PruneCommand implements Callable<Integer> {
         "prune needs a retention rule: add one of --keep-last, --keep-within, --keep-hourly, --keep-daily, "
             + "--keep-weekly, --keep-monthly, --keep-yearly, --max-total-size")), leftoverGrace, dryRun);
     Cancellation cancel = run.cancellation().deadline(run.timeout, "--timeout");
-    Optional<MetricsOptions.Session> session = metrics.session(Optional.of(clusterName), from);
+    Optional<MetricsOptions.Session> session = metrics.session(Optional.of(clusterName), from,
+        MetricsPublisher.DEFAULT_JOB + "-prune");
     PruneResult result;
     try (BackupStore store = storeOptions.open(from)) {
       result = new Pruner(new BackupRepository(store), Clock.systemUTC())

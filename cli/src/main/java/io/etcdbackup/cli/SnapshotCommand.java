@@ -5,6 +5,7 @@ import io.etcdbackup.core.backup.BackupResult;
 import io.etcdbackup.core.backup.EtcdSnapshotSource;
 import io.etcdbackup.core.backup.SnapshotBackup;
 import io.etcdbackup.core.etcd.EtcdClients;
+import io.etcdbackup.core.metrics.MetricsPublisher;
 import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.core.store.BackupStore;
 import io.etcdbackup.core.store.Manifest;
@@ -117,7 +118,7 @@ final class SnapshotCommand implements Callable<Integer> {
         .streamIdleTimeout(streamIdleTimeout).lock(lock).lockTtl(lockTtl).lockWait(lockWait)
         .leftoverGrace(leftoverGrace).timeout(run.timeout).labels(labels).retention(retention.policy().orElse(null))
         .build();
-    Optional<MetricsOptions.Session> session = metrics.session(request.clusterName(), to);
+    Optional<MetricsOptions.Session> session = metrics.session(request.clusterName(), to, MetricsPublisher.DEFAULT_JOB);
     BackupResult result;
     try (EtcdClients clients = connection.clients(); BackupStore store = storeOptions.open(to)) {
       result = new SnapshotBackup(clients, new EtcdSnapshotSource(clients, request.retry().streamIdleTimeout()),

@@ -2,6 +2,7 @@ package io.etcdbackup.cli;
 
 import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.backup.BackupFetcher;
+import io.etcdbackup.core.metrics.MetricsPublisher;
 import io.etcdbackup.core.run.Cancellation;
 import io.etcdbackup.core.run.Reason;
 import io.etcdbackup.core.store.BackupRepository;
@@ -58,7 +59,8 @@ final class VerifyCommand implements Callable<Integer> {
     if (newest != null && newest < 1) {
       throw new InvalidInputException("--newest (" + newest + ") must be at least 1");
     }
-    Optional<MetricsOptions.Session> session = metrics.session(read.series.cluster(), read.from);
+    Optional<MetricsOptions.Session> session = metrics.session(read.series.cluster(), read.from,
+        MetricsPublisher.DEFAULT_JOB + "-verify");
     Cancellation cancel = run.cancellation().deadline(run.timeout, "--timeout");
     try (BackupStore store = storeOptions.open(read.from)) {
       BackupRepository repo = new BackupRepository(store);

@@ -70,7 +70,8 @@ public final class RunMetrics {
   }
 
   /**
-   * A listener for one run. {@code cluster} is the series when the caller knows it; otherwise the
+   * A listener for one run, or for the runs of one sweep ({@code verify --all}: one verification
+   * per backup, and {@code verify_last_success} only if none of them failed). {@code cluster} is the series when the caller knows it; otherwise the
    * run's own (its start's subject, or the committed manifest's), else {@link #UNKNOWN_CLUSTER}.
    */
   public RunListener listener(Optional<String> cluster) {
@@ -99,6 +100,7 @@ public final class RunMetrics {
   private final class OneRun implements RunListener {
     private volatile String cluster;
     private volatile Operation operation;
+    private volatile boolean verifyFailed;
 
     OneRun(String cluster) {
       this.cluster = cluster;
@@ -115,6 +117,15 @@ public final class RunMetrics {
         operation = s.operation();
         if (cluster == null && !s.subject().isEmpty() && isClusterName(s.subject())) {
           cluster = s.subject();
+        }
+        if (operation == Operation.VERIFY) {
+          // Every failure reason at 0 from the start: a pushed group then holds this run's count
+          // for each, so a reason that failed last time reads 0 after a clean run, not its old value.
+          for (Reason r : Reason.values()) {
+            if (r != Reason.OK) {
+              count(MetricNames.VERIFY_FAILURES, tags().and(MetricNames.REASON, r.label()), 0);
+            }
+          }
         }
         if (operation == Operation.BACKUP) {
           gauge(MetricNames.LAST_ATTEMPT, tags(), seconds(s.at()));
@@ -158,9 +169,10 @@ public final class RunMetrics {
           gauge(ok ? MetricNames.LAST_SUCCESS : MetricNames.LAST_FAILURE, t, now);
         }
         case VERIFY -> {
-          if (ok) {
+          if (ok && !verifyFailed) {
             gauge(MetricNames.VERIFY_LAST_SUCCESS, t, now);
-          } else {
+          } else if (!ok) {
+            verifyFailed = true;
             count(MetricNames.VERIFY_FAILURES, t.and(MetricNames.REASON, reason.label()), 1);
             gauge(MetricNames.VERIFY_LAST_FAILURE, t, now);
           }

@@ -138,8 +138,21 @@ class RunMetricsTest {
     assertThat(value("etcd_backup_verify_failures_total", "reason", "integrity")).isEqualTo(1);
     assertThat(value("etcd_backup_verify_last_failure_timestamp_seconds")).isEqualTo(NOW.getEpochSecond());
     assertThat(value("etcd_backup_verify_last_success_timestamp_seconds")).isEqualTo(NOW.getEpochSecond());
+    assertThat(value("etcd_backup_verify_failures_total", "reason", "store_error")).as("every reason, 0 if none")
+        .isZero();
     assertThat(value("etcd_backup_retention_failures_total", "reason", "store_error")).isEqualTo(1);
     assertThat(names()).noneMatch(n -> n.startsWith("etcd_backup_runs"));
+  }
+
+  @Test
+  void aSweepWithAFailureSetsNoVerifySuccess() {
+    RunListener sweep = metrics.listener(Optional.of("prod"));
+    new Run(Operation.VERIFY, "prod", sweep, Cancellation.create(), CLOCK)
+        .failed(new io.etcdbackup.core.IntegrityException("bit rot"));
+    new Run(Operation.VERIFY, "prod", sweep, Cancellation.create(), CLOCK).succeeded(null);
+
+    assertThat(names()).doesNotContain("etcd_backup_verify_last_success_timestamp_seconds");
+    assertThat(value("etcd_backup_verify_failures_total", "reason", "integrity")).isEqualTo(1);
   }
 
   @Test
