@@ -92,6 +92,8 @@ public final class StoreInventory {
   private final Set<String> discovered = new TreeSet<>();
   /** Guarded by {@code this}: whether the last listing of the store's series failed, for logging changes only. */
   private boolean discoveryFailing;
+  /** Guarded by {@code this}: whether a store without any series was logged. */
+  private boolean warnedEmpty;
 
   /**
    * An inventory of {@code repository}'s store that registers its gauges in {@code registry}.
@@ -272,6 +274,11 @@ public final class StoreInventory {
         // A label value must be a valid series name; such a directory is no series this tool wrote.
         LOG.debug("not a series name store={} name={}", repository.store().location(), name);
       }
+    }
+    if (discovered.isEmpty() && !warnedEmpty) {
+      LOG.warn("no series in store={}: nothing to export until a backup is written there (a wrong --from? "
+          + "--cluster-name makes a missing series show as 0 backups)", repository.store().location());
+      warnedEmpty = true;
     }
     return Optional.empty();
   }
