@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -66,7 +67,7 @@ public final class StoreExporter {
       LOG.info("serving address={} store={} clusters={} refresh={}", url(server.address()), location,
           config.clusters().isEmpty() ? "all" : String.join(",", config.clusters()), Durations.format(config.refresh()));
       // Fixed delay, not rate: a slow store never has two refreshes queued behind each other.
-      refresher.scheduleWithFixedDelay(() -> refreshOnce(inventory, location, cancel), 0,
+      refresher.scheduleWithFixedDelay(new Refresh(inventory, location, config.refresh(), cancel), 0,
           config.refresh().toMillis(), TimeUnit.MILLISECONDS);
       awaitCancel(cancel);
       LOG.info("stopping address={} store={}: {}", url(server.address()), location, cancel.why());
@@ -81,15 +82,48 @@ public final class StoreExporter {
     }
   }
 
-  private static void refreshOnce(StoreInventory inventory, String location, Cancellation cancel) {
-    try {
-      inventory.refresh(cancel);
-    } catch (CancelledException e) {
-      // stopping: the figures of this refresh are not published
-    } catch (RuntimeException e) {
-      // A refresh handles each series' failure itself; this is a bug. The next refresh still runs:
-      // an exception would end a scheduled task for good.
-      LOG.error("refresh failed store={}", location, e);
+  /** One refresh, on the refresher thread; never throws (an exception would end the schedule for good). */
+  private static final class Refresh implements Runnable {
+    private final StoreInventory inventory;
+    private final String location;
+    private final Duration interval;
+    private final Cancellation cancel;
+    private boolean first = true;
+    private boolean slow;
+
+    Refresh(StoreInventory inventory, String location, Duration interval, Cancellation cancel) {
+      this.inventory = inventory;
+      this.location = location;
+      this.interval = interval;
+      this.cancel = cancel;
+    }
+
+    @Override
+    public void run() {
+      // a duration for the log only, so the monotonic clock rather than the injected one
+      long start = System.nanoTime();
+      try {
+        inventory.refresh(cancel);
+      } catch (CancelledException e) {
+        return; // stopping: the figures of this refresh are not published
+      } catch (RuntimeException e) {
+        // A refresh handles each series' failure itself; this is a bug. The next refresh still runs.
+        LOG.error("refresh failed store={}", location, e);
+        return;
+      }
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      if (first) {
+        LOG.info("first refresh done store={} series={} took={}", location, inventory.current().series().size(),
+            Durations.format(took.truncatedTo(ChronoUnit.MILLIS)));
+        first = false;
+      }
+      boolean nowSlow = took.compareTo(interval) > 0;
+      if (nowSlow && !slow) {
+        LOG.warn("a refresh took longer than --refresh store={} took={} refresh={}: the figures are older than the "
+            + "interval says; choose a longer --refresh", location, Durations.format(took.truncatedTo(ChronoUnit.MILLIS)),
+            Durations.format(interval));
+      }
+      slow = nowSlow;
     }
   }
 
