@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages the tests call: age and zstd (backup format interop), jq and curl (scripts),
-# GNU time (peak memory of the packaged jar).
+# GNU time (peak memory of the packaged jar), prometheus (promtool checks the exporter's output).
 need=()
-for pkg in age zstd jq curl ca-certificates time; do
+for pkg in age zstd jq curl ca-certificates time prometheus; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then
