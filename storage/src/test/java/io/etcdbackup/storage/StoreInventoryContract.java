@@ -14,6 +14,7 @@ import io.etcdbackup.core.store.Manifest;
 import io.etcdbackup.core.store.StoredObject;
 import io.etcdbackup.testing.DelegatingStore;
 import io.etcdbackup.testing.SeriesWriter;
+import io.etcdbackup.testing.TestClock;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
@@ -21,11 +22,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,40 +74,17 @@ public abstract class StoreInventoryContract {
     store.close();
   }
 
-  /** A clock a test moves by hand. */
-  protected static final class TestClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    TestClock(Instant start) {
-      now = new AtomicReference<>(start);
-    }
-
-    void advance(Duration d) {
-      now.updateAndGet(t -> t.plus(d));
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
-    }
-  }
-
   /** The store, whose listings fail while {@code failing} is set (a disk or an endpoint in trouble). */
   protected static BackupStore failingWhile(BackupStore store, AtomicBoolean failing) {
+    return failingWhile(store, failing, prefix -> true);
+  }
+
+  /** The store, whose listings of the prefixes {@code which} accepts fail while {@code failing} is set. */
+  protected static BackupStore failingWhile(BackupStore store, AtomicBoolean failing, Predicate<String> which) {
     return new DelegatingStore(store) {
       @Override
       public List<StoredObject> list(String prefix) throws IOException {
-        if (failing.get()) {
+        if (failing.get() && which.test(prefix)) {
           throw new IOException(location() + ": cannot list " + prefix + ": Input/output error (injected)");
         }
         return super.list(prefix);
@@ -260,15 +235,7 @@ public abstract class StoreInventoryContract {
     writer.write(hourly(PROD, 3, T0, 10, 10));
     writer.write(hourly(STAGING, 2, T0, 10, 10));
     AtomicBoolean failing = new AtomicBoolean();
-    BackupStore stagingFails = new DelegatingStore(store) {
-      @Override
-      public List<StoredObject> list(String prefix) throws IOException {
-        if (failing.get() && prefix.equals(Layout.seriesPrefix(STAGING))) {
-          throw new IOException(location() + ": cannot list " + prefix + ": Access Denied (injected)");
-        }
-        return super.list(prefix);
-      }
-    };
+    BackupStore stagingFails = failingWhile(store, failing, prefix -> prefix.equals(Layout.seriesPrefix(STAGING)));
     StoreInventory inventory = inventory(stagingFails, PROD, STAGING);
     inventory.refresh(Cancellation.create());
     failing.set(true);

@@ -10,6 +10,7 @@ import io.etcdbackup.core.store.BackupStore;
 import io.etcdbackup.core.store.ObjectUpload;
 import io.etcdbackup.core.store.StoredObject;
 import io.etcdbackup.scheduler.http.ListenAddress;
+import io.etcdbackup.testing.TestClock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -21,15 +22,12 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -86,25 +84,6 @@ class StoreExporterTest {
     public void close() {}
   }
 
-  static final class TestClock extends Clock {
-    final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-03-01T00:00:00Z"));
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
-    }
-  }
-
   private HttpResponse<String> healthz(int port) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
         HttpResponse.BodyHandlers.ofString());
@@ -120,7 +99,7 @@ class StoreExporterTest {
   void aHangingRefreshFailsHealthzAfterThreeIntervalsAndAFinishedOneMendsIt() throws Exception {
     int port = freePort();
     HangingStore store = new HangingStore();
-    TestClock clock = new TestClock();
+    TestClock clock = new TestClock(Instant.parse("2026-03-01T00:00:00Z"));
     ExporterConfig config = new ExporterConfig(ListenAddress.parse("--listen", "127.0.0.1:" + port), Duration.ofSeconds(60),
         List.of());
     Cancellation cancel = Cancellation.create();
@@ -134,9 +113,9 @@ class StoreExporterTest {
       assertThat(store.listings.get()).as("the first refresh started").isEqualTo(1);
       assertThat(healthz(port).statusCode()).isEqualTo(200);
 
-      clock.now.updateAndGet(t -> t.plus(Duration.ofMinutes(3)));
+      clock.advance(Duration.ofMinutes(3));
       assertThat(healthz(port).statusCode()).as("three intervals exactly").isEqualTo(200);
-      clock.now.updateAndGet(t -> t.plusSeconds(1));
+      clock.advance(Duration.ofSeconds(1));
       HttpResponse<String> stalled = healthz(port);
       assertThat(stalled.statusCode()).isEqualTo(503);
       assertThat(stalled.body()).isEqualTo("refresh: no refresh of s3://hanging/etcd finished in the last 3m\n");
