@@ -1,5 +1,6 @@
 package io.etcdbackup.cli;
 
+import io.etcdbackup.core.run.Cancellation;
 import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine;
@@ -17,8 +18,13 @@ public final class Main {
 
   /** The command line, wired as {@link #main} runs it: for tests, with their own environment and streams. */
   static CommandLine newCommandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
+    return newCommandLine(env, out, err, Signals.cancellation());
+  }
+
+  /** The same, with the token that stops a long-running command ({@code exporter}) in place of the signals'. */
+  static CommandLine newCommandLine(Map<String, String> env, PrintWriter out, PrintWriter err, Cancellation cancellation) {
     ErrorHandler errors = new ErrorHandler();
-    CommandLine cl = new CommandLine(new EtcdBackupCommand(env));
+    CommandLine cl = new CommandLine(new EtcdBackupCommand(env, cancellation));
     cl.setDefaultValueProvider(new EnvDefaults(env));
     cl.setExecutionExceptionHandler(errors);
     cl.setExitCodeExceptionMapper(errors);

@@ -1,5 +1,6 @@
 package io.etcdbackup.cli;
 
+import io.etcdbackup.core.run.Cancellation;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -19,9 +20,16 @@ final class Cli {
   }
 
   private final Map<String, String> env = new HashMap<>();
+  private Cancellation cancellation;
 
   Cli env(String name, String value) {
     env.put(name, value);
+    return this;
+  }
+
+  /** The token that stops a long-running command, as SIGTERM does under {@code Main}. */
+  Cli cancellation(Cancellation c) {
+    cancellation = c;
     return this;
   }
 
@@ -37,7 +45,10 @@ final class Cli {
   Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.newCommandLine(env, new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+    PrintWriter o = new PrintWriter(out, true);
+    PrintWriter e = new PrintWriter(err, true);
+    int code = (cancellation == null ? Main.newCommandLine(env, o, e) : Main.newCommandLine(env, o, e, cancellation))
+        .execute(args);
     return new Result(code, out.toString(), err.toString());
   }
 }

@@ -70,6 +70,7 @@ public final class MetricNames {
   public static final String STORE_OLDEST = "etcd_backup_store_oldest_timestamp_seconds";
   public static final String STORE_NEWEST_REVISION = "etcd_backup_store_newest_revision";
   public static final String STORE_BYTES = "etcd_backup_store_bytes";
+  public static final String STORE_UNREADABLE = "etcd_backup_store_unreadable_manifests";
   public static final String STORE_SCRAPE_SUCCESS = "etcd_backup_store_scrape_success";
   public static final String STORE_LAST_REFRESH = "etcd_backup_store_last_refresh_timestamp_seconds";
 
