@@ -2,6 +2,7 @@ package io.etcdbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcdbackup.core.run.Cancellation;
 import io.etcdbackup.testing.EtcdCluster;
 import io.etcdbackup.testing.EtcdVersion;
 import io.etcdbackup.testing.ProjectPaths;
@@ -14,13 +15,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole alerting path with real parts: one-shot backups of a real etcd to S3Proxy push to
- * Debian's Pushgateway, Debian's Prometheus scrapes it every second and evaluates the shipped
+ * Debian's Pushgateway, the store exporter reads the same bucket, Debian's Prometheus scrapes both
+ * every second and evaluates the shipped
  * rules (with thresholds of seconds instead of hours, the substitution the rules file documents);
  * the alerts are read from Prometheus's HTTP API.
  */
@@ -54,10 +60,19 @@ class AlertingEndToEndIT {
   @Test
   void backupAgeAndFailureAlertsFireAndResolveInARealPrometheus() throws Exception {
     Stores store = Stores.s3(S3, S3.newPrefix("e2e"));
+    int exporterPort = EtcdCluster.freePorts(1)[0];
+    Cancellation stopExporter = Cancellation.create();
+    ExecutorService runner = Executors.newSingleThreadExecutor();
+    List<String> exporter = new ArrayList<>(List.of("exporter", "--listen", "127.0.0.1:" + exporterPort,
+        "--cluster-name", "e2e", "--refresh", "1s"));
+    exporter.addAll(store.with("--from", store.uri()));
+    CompletableFuture<Cli.Result> exporterRun = CompletableFuture.supplyAsync(
+        () -> new Cli().cancellation(stopExporter).run(exporter.toArray(String[]::new)), runner);
     try (EtcdCluster etcd = EtcdCluster.builder().version(EtcdVersion.V3_5).members(1).start();
         Pushgateway gateway = Pushgateway.start(tmp.resolve("pushgateway"));
         Prometheus prom = Prometheus.start(tmp.resolve("prometheus"),
-            List.of(new Prometheus.Job("pushgateway", List.of(gateway.url().getAuthority()), true)),
+            List.of(new Prometheus.Job("pushgateway", List.of(gateway.url().getAuthority()), true),
+                new Prometheus.Job("etcd-backup-exporter", List.of("127.0.0.1:" + exporterPort), false)),
             List.of(fastRules()))) {
       SampleData.bulk(etcd.client(), "/registry/pods/e2e/", 100_000, 1024, 5);
 
@@ -66,20 +81,27 @@ class AlertingEndToEndIT {
       // Scraped: the pushed success is in Prometheus, and the fresh backup raises nothing.
       assertThat(Prometheus.await(Duration.ofSeconds(20), () -> !prom.query(
           "etcd_backup_last_success_timestamp_seconds{cluster=\"e2e\"}").isEmpty())).isTrue();
-      assertThat(prom.alertState("EtcdBackupPushTooOld", "e2e")).isEqualTo("inactive");
-      assertThat(prom.alertState("EtcdBackupFailing", "e2e")).isEqualTo("inactive");
+      // ... and the exporter has read it from the store.
+      assertThat(Prometheus.await(Duration.ofSeconds(20), () -> !prom.query(
+          "etcd_backup_store_newest_timestamp_seconds{cluster=\"e2e\"}").isEmpty())).isTrue();
+      for (String alert : List.of("EtcdBackupTooOld", "EtcdBackupPushTooOld", "EtcdBackupFailing",
+          "EtcdBackupStoreUnreadable")) {
+        assertThat(prom.alertState(alert, "e2e")).as(alert).isEqualTo("inactive");
+      }
 
-      // No new backup for longer than twice the expected interval: too old.
+      // No new backup for longer than twice the expected interval: too old, by both sources.
       assertThat(Prometheus.await(Duration.ofSeconds(40),
-          () -> prom.alertState("EtcdBackupPushTooOld", "e2e").equals("firing")))
-          .as("EtcdBackupPushTooOld fires; alerts: %s", prom.alerts()).isTrue();
+          () -> prom.alertState("EtcdBackupTooOld", "e2e").equals("firing")
+              && prom.alertState("EtcdBackupPushTooOld", "e2e").equals("firing")))
+          .as("EtcdBackupTooOld and EtcdBackupPushTooOld fire; alerts: %s", prom.alerts()).isTrue();
 
-      // A new backup resolves it.
+      // A new backup resolves both.
       Cli.Result second = snapshot(etcd, store, gateway);
       assertThat(second.exitCode()).as(second.toString()).isZero();
       assertThat(Prometheus.await(Duration.ofSeconds(20),
-          () -> prom.alertState("EtcdBackupPushTooOld", "e2e").equals("inactive")))
-          .as("EtcdBackupPushTooOld resolves; alerts: %s", prom.alerts()).isTrue();
+          () -> prom.alertState("EtcdBackupTooOld", "e2e").equals("inactive")
+              && prom.alertState("EtcdBackupPushTooOld", "e2e").equals("inactive")))
+          .as("the age alerts resolve; alerts: %s", prom.alerts()).isTrue();
 
       // etcd stops: the next run fails (exit 4), and says so without hiding the last success.
       etcd.stop(0);
@@ -97,6 +119,11 @@ class AlertingEndToEndIT {
       assertThat(Prometheus.await(Duration.ofSeconds(20),
           () -> prom.alertState("EtcdBackupFailing", "e2e").equals("inactive")))
           .as("EtcdBackupFailing resolves; alerts: %s", prom.alerts()).isTrue();
+    } finally {
+      stopExporter.cancel("the test is over");
+      Cli.Result ended = exporterRun.get(30, TimeUnit.SECONDS);
+      runner.shutdownNow();
+      assertThat(ended.exitCode()).as(ended.toString()).isZero();
     }
   }
 }
