@@ -81,7 +81,7 @@ final class Histories {
    */
   static RetentionPolicy policy(SplittableRandom r, History h, boolean sizeCap) {
     OptionalInt last = r.nextInt(3) == 0 ? OptionalInt.of(count(r)) : OptionalInt.empty();
-    Optional<Duration> within = r.nextInt(3) == 0 ? Optional.of(within(r)) : Optional.empty();
+    Optional<Duration> within = r.nextInt(3) == 0 ? Optional.of(within(r, h)) : Optional.empty();
     int[] tiers = new int[5];
     for (int i = 0; i < tiers.length; i++) {
       tiers[i] = r.nextInt(3) == 0 ? count(r) : 0;
@@ -96,7 +96,7 @@ final class Histories {
       }
     }
     return new RetentionPolicy(last, within, tiers[0], tiers[1], tiers[2], tiers[3], tiers[4], size, r.nextInt(6),
-        grace(r));
+        grace(r, h));
   }
 
   /** {@code p} with {@code --max-total-size}, a random one if it has none. */
@@ -109,7 +109,7 @@ final class Histories {
   }
 
   /** A keep rule of a random kind, alone, with {@code p}'s floor settings. */
-  static RetentionPolicy oneKeepRule(SplittableRandom r, RetentionPolicy p) {
+  static RetentionPolicy oneKeepRule(SplittableRandom r, History h, RetentionPolicy p) {
     int[] tiers = new int[5];
     OptionalInt last = OptionalInt.empty();
     Optional<Duration> within = Optional.empty();
@@ -117,7 +117,7 @@ final class Histories {
     if (kind == 0) {
       last = OptionalInt.of(count(r));
     } else if (kind == 1) {
-      within = Optional.of(within(r));
+      within = Optional.of(within(r, h));
     } else {
       tiers[kind - 2] = count(r);
     }
@@ -228,21 +228,39 @@ final class Histories {
     return r.nextInt(25) == 0 ? Integer.MAX_VALUE : 1 + r.nextInt(5);
   }
 
-  /** A second to 60 days; now and then longer than time itself. */
-  private static Duration within(SplittableRandom r) {
+  /**
+   * A second to 60 days; now and then longer than time itself, or exactly the age of a backup
+   * (the edge: "at or after now - D" is within).
+   */
+  private static Duration within(SplittableRandom r, History h) {
+    Duration age = age(r, h);
     return switch (r.nextInt(25)) {
       case 0 -> ChronoUnit.FOREVER.getDuration();
       case 1 -> Duration.ofHours(1 + r.nextInt(72));
+      case 2, 3, 4, 5 -> age.isNegative() || age.isZero() ? Duration.ofHours(1) : age;
       default -> Duration.ofSeconds(1 + r.nextLong(Duration.ofDays(60).toSeconds()));
     };
   }
 
-  private static Duration grace(SplittableRandom r) {
-    return switch (r.nextInt(4)) {
+  /** 0 to 2h; now and then exactly the age of a backup (the edge: as old as the grace is not younger). */
+  private static Duration grace(SplittableRandom r, History h) {
+    Duration age = age(r, h);
+    return switch (r.nextInt(5)) {
       case 0 -> Duration.ZERO;
       case 1 -> RetentionPolicy.DEFAULT_PRUNE_GRACE;
+      case 2 -> age.isNegative() || age.compareTo(Duration.ofHours(2)) > 0 ? Duration.ZERO : age;
       default -> Duration.ofMillis(r.nextLong(Duration.ofHours(2).toMillis() + 1));
     };
+  }
+
+  /** How long before now one of the backups started or completed (negative: dated after now). */
+  private static Duration age(SplittableRandom r, History h) {
+    if (h.series().isEmpty()) {
+      return Duration.ZERO;
+    }
+    Manifest m = h.series().get(r.nextInt(h.series().size()));
+    Instant t = m.completedAt() != null && r.nextBoolean() ? m.completedAt() : m.startedAt();
+    return Duration.between(t, h.now());
   }
 
   /** From a byte to a little more than the whole series holds. */

@@ -112,7 +112,7 @@ class RetentionPlannerPropertiesTest {
   void addingAKeepRuleNeverDeletesWhatTheSmallerPolicyKept() {
     forAll("monotone union", 4_000_000, t -> {
       RetentionPolicy p = t.policy(false);
-      RetentionPolicy rule = t.drawn(Histories.oneKeepRule(t.random, p));
+      RetentionPolicy rule = t.drawn(Histories.oneKeepRule(t.random, t.history, p));
       RetentionPolicy both = t.drawn(Histories.union(p, rule));
 
       Set<String> smaller = kept(t.plan(p));
