@@ -3,6 +3,7 @@ package io.etcdbackup.core.retention;
 import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.core.store.Manifest;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -169,7 +170,7 @@ public final class RetentionPlanner {
 
     // GRACE: younger than --prune-grace by its start or completion time; a date after now is
     // younger than any grace (a writer whose clock runs ahead).
-    Instant graceStart = now.minus(policy.pruneGrace());
+    Instant graceStart = before(now, policy.pruneGrace());
     int ahead = 0;
     for (int i = 0; i < backups.size(); i++) {
       Instant youngest = youngest(backups.get(i));
@@ -184,6 +185,15 @@ public final class RetentionPlanner {
       notes.add(ahead + (ahead == 1 ? " backup is" : " backups are") + " dated after now (" + now
           + "): a writer's clock runs ahead; the grace keeps " + (ahead == 1 ? "it" : "them"));
     }
+  }
+
+  /**
+   * {@code now - d}, or {@link Instant#MIN} when {@code d} reaches back further than that: the
+   * policy takes any positive duration, and one longer than time itself is no error, it covers
+   * every backup ({@code Instant.minus} would throw).
+   */
+  private static Instant before(Instant now, Duration d) {
+    return d.compareTo(Duration.between(Instant.MIN, now)) >= 0 ? Instant.MIN : now.minus(d);
   }
 
   private static Instant youngest(Manifest m) {
@@ -201,7 +211,7 @@ public final class RetentionPlanner {
 
     // WITHIN: started at or after now - D.
     policy.keepWithin().ifPresent(d -> {
-      Instant from = now.minus(d);
+      Instant from = before(now, d);
       for (int i = 0; i < backups.size(); i++) {
         if (!backups.get(i).startedAt().isBefore(from)) {
           rules.get(i).add(Rule.WITHIN);

@@ -87,8 +87,9 @@ public record RetentionPolicy(
 
   /** Any rule that keeps backups (every rule but the size cap). */
   boolean hasKeepRule() {
+    // Each tier on its own: a sum of counts overflows (--keep-hourly 2147483647 --keep-daily 1).
     return keepLast.isPresent() || keepWithin.isPresent()
-        || keepHourly + keepDaily + keepWeekly + keepMonthly + keepYearly > 0;
+        || keepHourly > 0 || keepDaily > 0 || keepWeekly > 0 || keepMonthly > 0 || keepYearly > 0;
   }
 
   private static void atLeastOne(String flag, int n) {

@@ -39,6 +39,11 @@ final class Backups {
     return backup(m.id(), m.startedAt(), m.completedAt(), m.revision(), m.storedSize(), false);
   }
 
+  /** The same backup under another id. */
+  static Manifest renamed(Manifest m, String id) {
+    return backup(id, m.startedAt(), m.completedAt(), m.revision(), m.storedSize(), RetentionPlanner.checksPassed(m));
+  }
+
   /** The same backup with another size. */
   static Manifest sized(Manifest m, long storedSize) {
     return backup(m.id(), m.startedAt(), m.completedAt(), m.revision(), storedSize,

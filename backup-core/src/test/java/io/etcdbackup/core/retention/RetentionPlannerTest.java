@@ -9,6 +9,7 @@ import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.store.Manifest;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -180,6 +181,45 @@ class RetentionPlannerTest {
         "2026-01-20T10:00:00Z keep monthly");
   }
 
+  /**
+   * A count at its limit is a count like another: as a sum, 2147483647 + 1 overflowed, the policy
+   * read as having no keep rule, and beside --max-total-size the cap took every backup as a
+   * candidate, so the 10:00 backup, which no tier keeps, was kept "by size".
+   */
+  @Test
+  void aTierCountAtItsLimitIsStillAKeepRule() {
+    List<Manifest> s = series("2026-03-19T10:00:00Z", "2026-03-19T10:30:00Z", "2026-03-20T10:00:00Z");
+
+    assertThat(plan(s, bare().keepHourly(Integer.MAX_VALUE).keepDaily(1))).containsExactly(
+        "2026-03-20T10:00:00Z keep hourly,daily,newest",
+        "2026-03-19T10:30:00Z keep hourly",
+        "2026-03-19T10:00:00Z delete");
+    assertThat(plan(s, bare().keepHourly(Integer.MAX_VALUE).keepDaily(1).maxTotalSize(10_000L))).containsExactly(
+        "2026-03-20T10:00:00Z keep hourly,daily,newest",
+        "2026-03-19T10:30:00Z keep hourly",
+        "2026-03-19T10:00:00Z delete");
+  }
+
+  /**
+   * A duration that reaches back before the first instant Java can hold is still a duration:
+   * --keep-within keeps every backup and --prune-grace holds every backup, rather than the plan
+   * failing on {@code now - D}.
+   */
+  @Test
+  void durationsLongerThanTimeItselfKeepEverything() {
+    List<Manifest> s = series("1970-01-01T00:00:00Z", "2026-03-01T00:00:00Z", "2026-03-20T10:00:00Z");
+    Duration forever = ChronoUnit.FOREVER.getDuration();
+
+    assertThat(plan(s, bare().keepWithin(forever))).containsExactly(
+        "2026-03-20T10:00:00Z keep within,newest",
+        "2026-03-01T00:00:00Z keep within",
+        "1970-01-01T00:00:00Z keep within");
+    assertThat(plan(s, RetentionPolicy.builder().keepLast(1).minKeep(0).pruneGrace(forever))).containsExactly(
+        "2026-03-20T10:00:00Z keep last,newest,grace",
+        "2026-03-01T00:00:00Z keep grace",
+        "1970-01-01T00:00:00Z keep grace");
+  }
+
   // The floor: min-keep, newest, grace.
 
   /** The newest backup failed its checks: it stays (newest) but min-keep counts the next three. */
@@ -229,6 +269,35 @@ class RetentionPlannerTest {
         "11:00:00 delete",
         "10:30 keep grace",
         "10:00 delete");
+  }
+
+  /**
+   * Without a completion time the start alone counts; a completion before the start (the clock
+   * stepped back during the run) is no younger than the start, and the start counts.
+   */
+  @Test
+  void pruneGraceReadsTheStartWhenTheCompletionIsMissingOrEarlier() {
+    List<Manifest> s = List.of(
+        backup("no-completion", Instant.parse("2026-03-20T10:30:00Z"), null, 1000, 100, true),
+        backup("completed-first", Instant.parse("2026-03-20T11:30:00Z"), Instant.parse("2026-03-20T10:00:00Z"), 1010,
+            100, true),
+        backup("newest", Instant.parse("2026-03-20T11:40:00Z"), 1020, 100));
+
+    assertThat(plan(s, RetentionPolicy.builder().keepLast(1).minKeep(0))).containsExactly(
+        "newest keep last,newest,grace",
+        "completed-first keep grace",
+        "no-completion delete");
+  }
+
+  /** --keep-within counts a backup dated after now as within, like the grace. */
+  @Test
+  void keepWithinHoldsABackupDatedAfterNow() {
+    List<Manifest> s = series("2026-03-20T10:00:00Z", "2026-03-20T11:30:00Z", "2026-03-20T13:00:00Z");
+
+    assertThat(plan(s, bare().keepWithin(Duration.ofHours(1)))).containsExactly(
+        "2026-03-20T13:00:00Z keep within,newest,grace",
+        "2026-03-20T11:30:00Z keep within",
+        "2026-03-20T10:00:00Z delete");
   }
 
   /** A writer whose clock runs ahead dated its backup after now: kept even with no grace. */
@@ -371,6 +440,77 @@ class RetentionPlannerTest {
         "2026-03-02T00:00:00Z delete",
         "2026-03-01T06:00:00Z keep daily",
         "2026-03-01T00:00:00Z delete");
+  }
+
+  /** A floor that fills the cap to the byte leaves room for what weighs nothing. */
+  @Test
+  void zeroByteBackupsFitACapTheFloorFillsExactly() {
+    List<Manifest> s = series("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z");
+    s = List.of(Backups.sized(s.get(0), 0), Backups.sized(s.get(1), 0), s.get(2));
+
+    assertThat(plan(s, bare().maxTotalSize(100L))).containsExactly(
+        "2026-03-03T00:00:00Z keep newest",
+        "2026-03-02T00:00:00Z keep size",
+        "2026-03-01T00:00:00Z keep size");
+  }
+
+  /** A floor over the cap leaves no room at all: not even a backup of zero bytes stays beside it. */
+  @Test
+  void overTheCapNotEvenAZeroByteBackupStaysBesideTheFloor() {
+    List<Manifest> s = series("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z");
+    s = List.of(Backups.sized(s.get(0), 0), s.get(1));
+    RetentionPlan plan = RetentionPlanner.plan(s, bare().keepLast(2).maxTotalSize(99L).build(), NOW);
+
+    assertThat(lines(plan)).containsExactly(
+        "2026-03-02T00:00:00Z keep last,newest",
+        "2026-03-01T00:00:00Z delete last");
+    assertThat(plan.notes()).contains(
+        "the floor alone holds 100 bytes, more than --max-total-size (99): the floor wins");
+  }
+
+  /**
+   * Beside the cap, more rules can mean more deletions (the Javadoc says so): keep-last makes the
+   * 1st of March a candidate newer than February's monthly, and February no longer fits.
+   */
+  @Test
+  void moreRulesCanMeanMoreDeletionsUnderTheCap() {
+    List<Manifest> s = series("2026-02-10T00:00:00Z", "2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z");
+
+    assertThat(plan(s, bare().keepMonthly(2).maxTotalSize(200L))).containsExactly(
+        "2026-03-02T00:00:00Z keep monthly,newest",
+        "2026-03-01T00:00:00Z delete",
+        "2026-02-10T00:00:00Z keep monthly");
+    assertThat(plan(s, bare().keepMonthly(2).keepLast(2).maxTotalSize(200L))).containsExactly(
+        "2026-03-02T00:00:00Z keep last,monthly,newest",
+        "2026-03-01T00:00:00Z keep last",
+        "2026-02-10T00:00:00Z delete monthly");
+  }
+
+  /**
+   * Two backups of one second and one revision are ordered by id alone, and beside the cap that
+   * can decide an older backup's fate: keep-last 2 reaches the newer of the tie, whose size then
+   * counts. With the 10-byte one newer the daily of the 19th fits (40 + 10 + 50 = 100); with the
+   * 100-byte one newer it does not. Why the properties compare ids only within a tie's order.
+   */
+  @Test
+  void theIdOfATieCanMoveTheCap() {
+    Instant tie = Instant.parse("2026-03-20T08:00:00Z");
+    Manifest newest = backup("newest", Instant.parse("2026-03-20T09:00:00Z"), 2010, 40);
+    Manifest daily = backup("daily", Instant.parse("2026-03-19T10:00:00Z"), 1000, 50);
+    RetentionPolicy.Builder p = bare().keepLast(2).keepDaily(2).maxTotalSize(100L);
+
+    assertThat(plan(List.of(newest, backup("tie-ff00-10B", tie, 2000, 10), backup("tie-00ff-100B", tie, 2000, 100),
+        daily), p)).containsExactly(
+            "newest keep last,daily,newest",
+            "tie-ff00-10B keep last",
+            "tie-00ff-100B delete",
+            "daily keep daily");
+    assertThat(plan(List.of(newest, backup("tie-00ff-10B", tie, 2000, 10), backup("tie-ff00-100B", tie, 2000, 100),
+        daily), p)).containsExactly(
+            "newest keep last,daily,newest",
+            "tie-ff00-100B delete last",
+            "tie-00ff-10B delete",
+            "daily delete daily");
   }
 
   // Order: time, then revision, then id; never the id string first.

@@ -56,6 +56,18 @@ class RetentionPolicyTest {
         Arguments.of("--max-total-size", op(b -> b.maxTotalSize(1L))));
   }
 
+  /**
+   * The tier counts are not summed to ask whether one is set: {@code --keep-hourly 2147483647
+   * --keep-daily 1} would overflow to a negative sum and read as no rule at all.
+   */
+  @Test
+  void tierCountsAtTheirLimitStillMakeARule() {
+    RetentionPolicy p = RetentionPolicy.builder().keepHourly(Integer.MAX_VALUE).keepDaily(1).build();
+
+    assertThat(p.isEmpty()).isFalse();
+    assertThat(p.hasKeepRule()).isTrue();
+  }
+
   @Test
   void floorSettingsAloneAreNoRule() {
     assertThat(RetentionPolicy.builder().minKeep(10).pruneGrace(Duration.ofDays(1)).build().isEmpty()).isTrue();
