@@ -154,6 +154,24 @@ class DrillCommandIT {
   }
 
   @Test
+  void anEtcdThatExitsBeforeItIsHealthyFailsTheDrillAsInternalWithItsLog() throws Exception {
+    Stores store = Stores.local(tmp.resolve("store-noboot"));
+    backup(store, "noboot");
+    Path fake = tmp.resolve("fake-etcd");
+    Files.writeString(fake, "#!/bin/sh\necho 'cannot open the data dir' >&2\nexit 3\n");
+    fake.toFile().setExecutable(true);
+    Path scratch = tmp.resolve("scratch-noboot");
+
+    Cli.Result r = drill(store, "noboot", scratch, "--drill-etcd", fake.toString(), "--drill-boot-timeout", "10s");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(r.err()).contains("the drill's etcd exited with code 3").contains("cannot open the data dir");
+    assertCleanedUp(scratch);
+    assertThat(PromText.value(gateway.metrics(), "etcd_backup_drill_runs_total", "cluster", "noboot", "mode", "boot",
+        "outcome", "failure", "reason", "internal")).contains(1.0);
+  }
+
+  @Test
   void aTamperedBackupFailsTheDrillWithIntegrityAndLeavesNothingBehind() throws Exception {
     Path dir = tmp.resolve("store-tampered");
     Stores store = Stores.local(dir);
