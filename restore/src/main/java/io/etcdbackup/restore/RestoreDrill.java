@@ -22,9 +22,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,18 +162,10 @@ public final class RestoreDrill {
     }
   }
 
+  /** Removes the scratch dir; a failure to do so is logged, never hides the drill's own outcome. */
   private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          LOG.warn("drill: cannot remove {}: {}", p, e.getMessage());
-        }
-      });
+    try {
+      FileSync.deleteTree(dir);
     } catch (IOException e) {
       LOG.warn("drill: cannot remove the scratch dir {}: {}", dir, e.getMessage());
     }
