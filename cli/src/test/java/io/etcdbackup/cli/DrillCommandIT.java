@@ -69,10 +69,11 @@ class DrillCommandIT {
     }
   }
 
-  private static String backup(Stores store, String cluster) {
-    Cli.Result r = new Cli().run(ETCD.cluster().tlsFlags(), "snapshot",
-        store.with("--to", store.uri(), "--cluster-name", cluster, "--encrypt-to", keys.recipient(), "-o", "json")
-            .toArray(String[]::new));
+  private static String backup(Stores store, String cluster, String... more) {
+    List<String> args = new java.util.ArrayList<>(store.with("--to", store.uri(), "--cluster-name", cluster,
+        "--encrypt-to", keys.recipient(), "-o", "json"));
+    args.addAll(List.of(more));
+    Cli.Result r = new Cli().run(ETCD.cluster().tlsFlags(), "snapshot", args.toArray(String[]::new));
     assertThat(r.exitCode()).as(r.toString()).isZero();
     JsonNode m = Formats.JSON.readTree(r.out()).get("manifest");
     assertThat(m.get("revision").asLong()).isEqualTo(revision);
@@ -169,6 +170,30 @@ class DrillCommandIT {
     assertCleanedUp(scratch);
     assertThat(PromText.value(gateway.metrics(), "etcd_backup_drill_runs_total", "cluster", "noboot", "mode", "boot",
         "outcome", "failure", "reason", "internal")).contains(1.0);
+  }
+
+  @Test
+  void aHashKvThatDiffersFromTheManifestsRecordFailsTheDrillWithIntegrity() throws Exception {
+    Path dir = tmp.resolve("store-hashkv");
+    Stores store = Stores.local(dir);
+    String id = backup(store, "hashkv", "--verify-hashkv");
+    Path manifest = dir.resolve("v1/hashkv/" + id + "/manifest.json");
+    tools.jackson.databind.node.ObjectNode m = (tools.jackson.databind.node.ObjectNode) Formats.JSON.readTree(
+        Files.readString(manifest));
+    tools.jackson.databind.node.ObjectNode hk = (tools.jackson.databind.node.ObjectNode) m.get("verification")
+        .get("hashKv");
+    assertThat(hk.get("fileHash").asLong()).isEqualTo(hashKv);
+    hk.put("fileHash", hashKv ^ 1);
+    Files.writeString(manifest, Formats.JSON.writeValueAsString(m));
+    Path scratch = tmp.resolve("scratch-hashkv");
+
+    Cli.Result r = drill(store, "hashkv", scratch);
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(ExitCodes.INTEGRITY);
+    assertThat(r.err()).contains("HashKV at revision " + revision).contains("the manifest recorded " + (hashKv ^ 1));
+    assertCleanedUp(scratch);
+    assertThat(PromText.value(gateway.metrics(), "etcd_backup_drill_runs_total", "cluster", "hashkv",
+        "mode", "offline", "outcome", "failure", "reason", "integrity")).contains(1.0);
   }
 
   @Test
