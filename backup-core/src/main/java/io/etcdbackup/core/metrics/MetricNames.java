@@ -1,5 +1,6 @@
 package io.etcdbackup.core.metrics;
 
+import io.etcdbackup.core.run.DrillMode;
 import io.etcdbackup.core.run.Phase;
 import io.etcdbackup.core.run.Reason;
 import java.util.Arrays;
@@ -26,6 +27,8 @@ public final class MetricNames {
   public static final String OUTCOME = "outcome";
   public static final String REASON = "reason";
   public static final String PHASE = "phase";
+  /** A drill's mode, on the drill metrics only. */
+  public static final String MODE = "mode";
 
   /** {@link #STORE} values. */
   public static final Set<String> STORE_KINDS = Set.of("s3", "file");
@@ -37,6 +40,8 @@ public final class MetricNames {
   public static final Set<String> REASONS = Arrays.stream(Reason.values()).map(Reason::label).collect(Collectors.toSet());
   /** {@link #PHASE} values: {@link Phase#label()}. */
   public static final Set<String> PHASES = Arrays.stream(Phase.values()).map(Phase::label).collect(Collectors.toSet());
+  /** {@link #MODE} values: {@link DrillMode#label()} ({@code boot}, {@code offline}). */
+  public static final Set<String> MODES = Arrays.stream(DrillMode.values()).map(DrillMode::label).collect(Collectors.toSet());
 
   // --- what each run reports (snapshot, prune, verify; pushed or written to a file) ---
   public static final String LAST_SUCCESS = "etcd_backup_last_success_timestamp_seconds";
@@ -57,12 +62,11 @@ public final class MetricNames {
   public static final String RETENTION_FAILURES = "etcd_backup_retention_failures_total";
   public static final String RETENTION_LAST_SUCCESS = "etcd_backup_retention_last_success_timestamp_seconds";
   public static final String EXPECTED_INTERVAL = "etcd_backup_expected_interval_seconds";
-  /**
-   * When a restore drill of the cluster last succeeded. Set by the scheduler's restore-drill job
-   * (the scheduler issue), not by any command yet; the alert EtcdRestoreDrillStale
-   * (charts/etcd-backup/files/alerts.yaml) already reads it.
-   */
-  public static final String RESTORE_DRILL_LAST_SUCCESS = "etcd_backup_restore_drill_last_success_timestamp_seconds";
+  // --- restore drills (etcd-backup drill, the scheduler's drill job); every series also has {@link #MODE} ---
+  public static final String DRILL_LAST_SUCCESS = "etcd_backup_drill_last_success_timestamp_seconds";
+  public static final String DRILL_LAST_FAILURE = "etcd_backup_drill_last_failure_timestamp_seconds";
+  public static final String DRILL_DURATION = "etcd_backup_drill_duration_seconds";
+  public static final String DRILL_RUNS = "etcd_backup_drill_runs_total";
 
   // --- what the store holds (the exporter) ---
   public static final String STORE_BACKUPS = "etcd_backup_store_backups";
@@ -92,6 +96,10 @@ public final class MetricNames {
       java.util.Map.entry(RETENTION_KEPT, "Backups the last retention run kept."),
       java.util.Map.entry(RETENTION_FAILURES, "Retention runs that failed, by reason."),
       java.util.Map.entry(RETENTION_LAST_SUCCESS, "When a retention run last completed (Unix seconds)."),
+      java.util.Map.entry(DRILL_LAST_SUCCESS, "When a restore drill of the series last succeeded (Unix seconds)."),
+      java.util.Map.entry(DRILL_LAST_FAILURE, "When a restore drill of the series last failed (Unix seconds)."),
+      java.util.Map.entry(DRILL_DURATION, "How long the last restore drill took, start to end."),
+      java.util.Map.entry(DRILL_RUNS, "Restore drills by outcome and reason (a one-shot process counts its own run)."),
       java.util.Map.entry(EXPECTED_INTERVAL, "How often the backup job is meant to run (--expected-interval or the schedule)."));
 
   /** The HELP text of a metric this class names. */

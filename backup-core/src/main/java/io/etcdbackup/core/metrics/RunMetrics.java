@@ -1,5 +1,6 @@
 package io.etcdbackup.core.metrics;
 
+import io.etcdbackup.core.run.DrillMode;
 import io.etcdbackup.core.run.Operation;
 import io.etcdbackup.core.run.Reason;
 import io.etcdbackup.core.run.RunEvent;
@@ -31,7 +32,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * success of an earlier run while a failed run adds its failure.
  *
  * <p>Labels on every series: {@code cluster} (the series name) and {@code store} (its kind); plus
- * {@code outcome}, {@code reason}, {@code phase} from the engine's enums where a metric has them.
+ * {@code outcome}, {@code reason}, {@code phase} from the engine's enums where a metric has them, and
+ * {@code mode} on the drill metrics (from the drill's {@link RunEvent.Drill}, sent before anything
+ * can fail; a drill run without one counts as offline).
  * Nothing else, ever: no message, id, key or URL.
  */
 public final class RunMetrics {
@@ -101,6 +104,7 @@ public final class RunMetrics {
     private volatile String cluster;
     private volatile Operation operation;
     private volatile boolean verifyFailed;
+    private volatile DrillMode drillMode;
 
     OneRun(String cluster) {
       this.cluster = cluster;
@@ -151,6 +155,8 @@ public final class RunMetrics {
           count(MetricNames.RETENTION_DELETED, tags(), p.deleted());
           gauge(MetricNames.RETENTION_KEPT, tags(), p.kept());
         }
+      } else if (event instanceof RunEvent.Drill d) {
+        drillMode = d.mode();
       } else if (event instanceof RunEvent.Finished f) {
         finished(f);
       }
@@ -183,6 +189,14 @@ public final class RunMetrics {
           } else {
             count(MetricNames.RETENTION_FAILURES, t.and(MetricNames.REASON, reason.label()), 1);
           }
+        }
+        case DRILL -> {
+          DrillMode mode = drillMode;
+          Tags dt = t.and(MetricNames.MODE, (mode == null ? DrillMode.OFFLINE : mode).label());
+          count(MetricNames.DRILL_RUNS, dt.and(MetricNames.OUTCOME, ok ? MetricNames.SUCCESS : MetricNames.FAILURE)
+              .and(MetricNames.REASON, reason.label()), 1);
+          gauge(MetricNames.DRILL_DURATION, dt, f.outcome().elapsed().toMillis() / 1000.0);
+          gauge(ok ? MetricNames.DRILL_LAST_SUCCESS : MetricNames.DRILL_LAST_FAILURE, dt, now);
         }
         default -> { }
       }

@@ -7,7 +7,8 @@ import java.util.Locale;
  * {@link #SELECT}, {@link #LOCK} (with {@code --lock} only), then {@link #STREAM}, {@link #ENCODE}
  * and {@link #UPLOAD} overlapping, {@link #CHECK}, {@link #COMMIT}, {@link #CLEANUP}. Restore and
  * verify: {@link #DOWNLOAD} and {@link #DECRYPT} overlapping, {@link #CHECK}, then for restore
- * {@link #WRITE} and {@link #SYNC}.
+ * {@link #WRITE} and {@link #SYNC}. A drill: a restore's phases, then
+ * {@link #BOOT}.
  */
 public enum Phase {
   /** Health of every endpoint, and the choice of the member to stream from. */
@@ -35,7 +36,9 @@ public enum Phase {
   /** Writing member data dirs. */
   WRITE,
   /** Making the written data dirs durable and renaming them into place. */
-  SYNC;
+  SYNC,
+  /** A drill: a throwaway etcd started on the restored data dir, then asked for its figures (or, offline, the restored db read). */
+  BOOT;
 
   /** The metric label value and the word in logs: {@code stream}. */
   public String label() {

@@ -37,6 +37,12 @@ public sealed interface RunEvent {
   record Pruned(String cluster, int kept, int deleted, int locked, int failed, long bytesDeleted, boolean dryRun)
       implements RunEvent {}
 
+  /**
+   * A drill's mode, known from its request: right after {@link Started}, so that a drill that
+   * fails before it boots anything is still counted under its mode.
+   */
+  record Drill(DrillMode mode) implements RunEvent {}
+
   /** The run ended. Always the last event. */
   record Finished(Operation operation, Outcome outcome) implements RunEvent {}
 }

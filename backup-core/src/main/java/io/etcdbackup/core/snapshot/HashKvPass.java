@@ -184,7 +184,7 @@ final class HashKvPass {
     }
   }
 
-  private static long revisionOf(Path db, byte[] b, int off, int len, String what) {
+  static long revisionOf(Path db, byte[] b, int off, int len, String what) {
     if (len < Revisions.LENGTH) {
       throw new IntegrityException(db + ": bucket key: " + what + " of " + len + " bytes is not a revision");
     }
@@ -198,6 +198,11 @@ final class HashKvPass {
    * revision key, for messages.
    */
   long userKeyRange(byte[] b, int rev, int off, int len) {
+    return userKeyRange(db, b, rev, off, len);
+  }
+
+  /** {@link #userKeyRange(byte[], int, int, int)} of a db named {@code db} in messages. */
+  static long userKeyRange(Path db, byte[] b, int rev, int off, int len) {
     try {
       CodedInputStream in = CodedInputStream.newInstance(b, off, len);
       for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {

@@ -91,6 +91,11 @@ final class KeepIndex {
     return live == 0;
   }
 
+  /** Number of user keys whose newest recorded revision is not a delete. */
+  long live() {
+    return live;
+  }
+
   /** Number of distinct user keys seen. */
   int keys() {
     return size;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.etcdbackup.core.StoreException;
 import io.etcdbackup.core.UnavailableException;
 import io.etcdbackup.core.run.Cancellation;
+import io.etcdbackup.core.run.DrillMode;
 import io.etcdbackup.core.run.Operation;
 import io.etcdbackup.core.run.Phase;
 import io.etcdbackup.core.run.Run;
@@ -156,17 +157,44 @@ class RunMetricsTest {
   }
 
   @Test
+  void aDrillRecordsItsOutcomeUnderItsMode() {
+    Run ok = new Run(Operation.DRILL, "prod", metrics.listener(Optional.empty()), Cancellation.create(), CLOCK);
+    ok.emit(new RunEvent.Drill(DrillMode.BOOT));
+    ok.phase(Phase.BOOT, s -> null);
+    ok.succeeded(null);
+    Run bad = new Run(Operation.DRILL, "prod", metrics.listener(Optional.empty()), Cancellation.create(), CLOCK);
+    bad.emit(new RunEvent.Drill(DrillMode.OFFLINE));
+    bad.failed(new io.etcdbackup.core.IntegrityException("hashkv differs"));
+
+    assertThat(value("etcd_backup_drill_last_success_timestamp_seconds", "mode", "boot")).isEqualTo(NOW.getEpochSecond());
+    assertThat(value("etcd_backup_drill_runs_total", "mode", "boot", "outcome", "success", "reason", "ok")).isEqualTo(1);
+    assertThat(value("etcd_backup_drill_runs_total", "mode", "offline", "outcome", "failure", "reason", "integrity"))
+        .isEqualTo(1);
+    assertThat(value("etcd_backup_drill_last_failure_timestamp_seconds", "mode", "offline"))
+        .isEqualTo(NOW.getEpochSecond());
+    assertThat(value("etcd_backup_drill_duration_seconds", "mode", "boot")).isNotNegative();
+    assertThat(value("etcd_backup_phase_duration_seconds_count", "phase", "boot")).isEqualTo(1);
+    assertThat(names()).noneMatch(n -> n.startsWith("etcd_backup_runs") || n.startsWith("etcd_backup_last_"));
+    assertThat(samples()).filteredOn(x -> !x.name().startsWith("etcd_backup_drill_"))
+        .allSatisfy(x -> assertThat(x.labels()).doesNotContainKey("mode"));
+  }
+
+  @Test
   void everyLabelValueComesFromAFixedSet() {
     successfulBackup(metrics.listener(Optional.empty()));
     Run bad = new Run(Operation.BACKUP, "", metrics.listener(Optional.empty()), Cancellation.create(), CLOCK);
     bad.failed(new StoreException("cannot write s3://bucket/v1/prod/x: Access Denied for AKIA...", new java.io.IOException("403")));
+    Run drill = new Run(Operation.DRILL, "prod", metrics.listener(Optional.empty()), Cancellation.create(), CLOCK);
+    drill.emit(new RunEvent.Drill(DrillMode.BOOT));
+    drill.succeeded(null);
 
     Map<String, Set<String>> allowed = Map.of(
         "cluster", Set.of("prod", RunMetrics.UNKNOWN_CLUSTER),
         "store", MetricNames.STORE_KINDS,
         "outcome", MetricNames.OUTCOMES,
         "reason", MetricNames.REASONS,
-        "phase", MetricNames.PHASES);
+        "phase", MetricNames.PHASES,
+        "mode", MetricNames.MODES);
     for (Sample s : samples()) {
       assertThat(s.name()).startsWith("etcd_backup_");
       for (Map.Entry<String, String> e : s.labels().entrySet()) {
