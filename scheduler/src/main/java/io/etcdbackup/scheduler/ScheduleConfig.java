@@ -111,6 +111,10 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
   public record VerifySpec(Optional<Integer> newest, Optional<Path> identityFile) implements Spec {}
 
   private static final YAMLMapper YAML = YAMLMapper.builder().build();
+  private static final Set<String> BACKUP_KEYS = Set.of("compression", "compression-level", "compression-workers",
+      "encrypt-to", "recipients-file", "verify-hashkv", "leftover-grace", "keep-last", "keep-within", "keep-hourly",
+      "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly", "max-total-size", "min-keep", "prune-grace");
+  private static final Set<String> VERIFY_KEYS = Set.of("newest", "identity-file");
 
   /** Reads and checks {@code file}. @throws InvalidInputException naming the file and the key */
   public static ScheduleConfig load(Path file) {
@@ -224,7 +228,15 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
     ZoneId zone = j.string("time-zone").map(z -> j.check("time-zone", () -> zone(z))).orElse(ZoneId.of("UTC"));
     Duration jitter = j.duration("jitter").orElse(Duration.ZERO);
     Duration timeout = j.duration("timeout").orElse(Duration.ZERO);
-    Spec spec = kind == Kind.BACKUP ? backup(j, clusterName, spoolDir, timeout) : verify(j);
+    Spec spec;
+    try {
+      spec = kind == Kind.BACKUP ? backup(j, clusterName, spoolDir, timeout) : verify(j);
+    } catch (InvalidInputException e) {
+      // a misspelt key is the cause of what follows from its absence (min-keep without keep-lst): name it first
+      j.skipRest(kind);
+      j.done();
+      throw e;
+    }
     j.done();
     Job job = new Job(name, kind, cron, zone, jitter, timeout, spec);
     if (job.nextFireAfter(Instant.now()).isEmpty()) {
@@ -430,6 +442,11 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
         out.add(new Section(file, key(k) + "[" + i + "]", l.get(i)));
       }
       return out;
+    }
+
+    /** Marks every key of {@code kind}'s spec read, so that {@link #done} names only the unknown ones. */
+    void skipRest(Kind kind) {
+      read.addAll(kind == Kind.BACKUP ? BACKUP_KEYS : VERIFY_KEYS);
     }
 
     /** Fails on the first key nothing read. */

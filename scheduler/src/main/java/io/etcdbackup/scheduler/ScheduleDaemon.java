@@ -280,6 +280,9 @@ public final class ScheduleDaemon {
     } else {
       LOG.warn(line, cluster, name, outcome, result.reason().label(), Durations.format(took), result.message());
     }
+    if (result.ok() && job.kind() == ScheduleConfig.Kind.BACKUP) {
+      refreshReadiness(); // so that /readyz sees the new backup now, not at its next refresh
+    }
     if (result.reason() != Reason.CANCELLED) {
       try {
         fires.record(name, scheduled);
