@@ -174,7 +174,7 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
     if (passwordFile.isPresent() && user.isEmpty()) {
       throw s.error("password-file", "is given without user");
     }
-    Optional<String> password = passwordFile.map(p -> s.check("password-file", () -> firstLine(p)));
+    Optional<String> password = passwordFile.map(p -> s.check("password-file", () -> EtcdConnectionConfig.readPasswordFile(p)));
     boolean insecure = s.bool("insecure-skip-tls-verify").orElse(false);
     Duration dial = s.duration("dial-timeout").orElse(null);
     Duration command = s.duration("command-timeout").orElse(null);
@@ -284,16 +284,6 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
       throw j.error("newest", "(" + n + ") must be at least 1");
     });
     return new VerifySpec(newest, j.file("identity-file"));
-  }
-
-  private static String firstLine(Path p) {
-    try {
-      String s = Files.readString(p, StandardCharsets.UTF_8);
-      int nl = s.indexOf('\n');
-      return (nl >= 0 ? s.substring(0, nl) : s).replace("\r", "");
-    } catch (IOException e) {
-      throw new InvalidInputException("(" + p + ") cannot be read: " + e.getMessage());
-    }
   }
 
   /**

@@ -26,7 +26,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -168,7 +167,7 @@ public final class ScheduleDaemon {
       readiness.scheduleWithFixedDelay(this::refreshReadiness, 0, READY_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
       LOG.info("scheduling cluster={} jobs={} store={} listen={} role={}", cluster, config.jobs().size(),
           repository.store().location(), server.address(), leadership.role());
-      awaitCancel(stop);
+      stop.awaitCancelled();
       LOG.info("stopping cluster={}: {}", cluster, stop.why());
       shutDown();
     } finally {
@@ -394,12 +393,4 @@ public final class ScheduleDaemon {
     }
   }
 
-  private static void awaitCancel(Cancellation cancel) {
-    CountDownLatch stop = new CountDownLatch(1);
-    try (Cancellation.Registration r = cancel.onCancel(stop::countDown)) {
-      stop.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 }
