@@ -10,6 +10,7 @@ import io.etcdbackup.storage.BackupStores;
 import io.etcdbackup.testing.EtcdCluster;
 import io.etcdbackup.testing.EtcdVersion;
 import io.etcdbackup.testing.S3Server;
+import io.etcdbackup.testing.SampleData;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -31,7 +32,10 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -40,8 +44,10 @@ import tools.jackson.databind.JsonNode;
  * {@code etcd-backup schedule} in-process against a real etcd 3.5 and S3Proxy on a one-second
  * schedule: backups appear and retention holds them to the policy, the verify job passes, the
  * counters move on /metrics, /status lists the jobs, a cancellation (SIGTERM under Main) ends it
- * with exit 0 and no upload left open; a bad file is exit 2 with its one line.
+ * with exit 0 and no upload left open, also when it cancels a backup under way past
+ * --shutdown-grace; a bad file is exit 2 with its one line.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ScheduleCommandIT {
   @RegisterExtension
   static final S3Server S3 = S3Server.http();
@@ -185,6 +191,35 @@ class ScheduleCommandIT {
       assertThat(kept).as("keep-last 2 after each commit").hasSize(2);
     }
     assertThat(tmp.resolve("state/backup.last-fire")).exists();
+  }
+
+  /** Last: it loads 24 MiB into the cluster that the other test backs up every second. */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void aCancellationDuringABackupPastTheGraceLeavesNothingHalfDone() throws Exception {
+    SampleData.bulk(etcd.client(), "/bulk/", 24L << 20, 64 << 10, 7);
+    String prefix = S3.newPrefix("schedule-stop");
+    Path file = Files.writeString(tmp.resolve("stop.yaml"), Files.readString(config(prefix))
+        .replace("    keep-last: 2\n", "    compression: none\n    keep-last: 2\n")
+        .replace("  s3-path-style: true\n", "  s3-path-style: true\n  s3-part-size: 5MiB\n"));
+    int port = freePort();
+    cancel = Cancellation.create();
+    String[] args = {"schedule", "--config", file.toString(), "--listen", "127.0.0.1:" + port, "--shutdown-grace", "0s",
+        "--state-dir", tmp.resolve("stop-state").toString()};
+    CompletableFuture<Cli.Result> result = CompletableFuture.supplyAsync(() -> new Cli().cancellation(cancel).run(args), runner);
+    await(result, port, "/status", s -> job(Formats.JSON.readTree(s), "backup").get("running").asBoolean());
+    Thread.sleep(300);
+    long t0 = System.nanoTime();
+    cancel.cancel("SIGTERM received");
+    Cli.Result r = result.get(20, TimeUnit.SECONDS);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+    // the run was cancelled (a finished one would have recorded its fire) and left nothing behind
+    assertThat(tmp.resolve("stop-state/backup.last-fire")).doesNotExist();
+    assertThat(S3.incompleteMultipartUploads(prefix)).isEmpty();
+    try (BackupStore store = BackupStores.open(S3.storeUri(prefix).toString(), S3.storeOptions())) {
+      assertThat(new BackupRepository(store).series()).isEmpty();
+    }
   }
 
   @Test

@@ -208,7 +208,7 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
   private static Job job(Section s, Optional<String> clusterName, Optional<Path> spoolDir) {
     String name = s.string("name").orElseThrow(() -> s.missing("name"));
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
-      throw s.error("name", "(" + name + ") must be 1-63 letters, digits and ._- (it is a metric-free log and state-file name)");
+      throw s.error("name", "(" + name + ") must be 1-63 letters, digits and ._- (it names the job's state file)");
     }
     Section j = s.named(name);
     String kindText = j.string("kind").orElseThrow(() -> j.missing("kind"));
