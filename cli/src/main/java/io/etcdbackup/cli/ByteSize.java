@@ -1,38 +1,16 @@
 package io.etcdbackup.cli;
 
-import io.etcdbackup.core.InvalidInputException;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import io.etcdbackup.core.run.Sizes;
 import picocli.CommandLine;
 
 /** Sizes such as {@code 16MiB}, {@code 5MB}, {@code 1GiB} or plain bytes. */
 final class ByteSize implements CommandLine.ITypeConverter<Long> {
-  private static final Pattern FORM = Pattern.compile("(\\d+)\\s*([kmgt]i?b?|b)?", Pattern.CASE_INSENSITIVE);
-
   @Override
   public Long convert(String value) {
     return parse(value);
   }
 
   static long parse(String value) {
-    Matcher m = FORM.matcher(value.trim());
-    if (!m.matches()) {
-      throw new InvalidInputException("'" + value + "' is not a size (examples: 16MiB, 5MB, 1073741824)");
-    }
-    long n = Long.parseLong(m.group(1));
-    String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-    long mult = switch (unit) {
-      case "b" -> 1L;
-      case "k", "kb" -> 1000L;
-      case "ki", "kib" -> 1024L;
-      case "m", "mb" -> 1000L * 1000;
-      case "mi", "mib" -> 1024L * 1024;
-      case "g", "gb" -> 1000L * 1000 * 1000;
-      case "gi", "gib" -> 1024L * 1024 * 1024;
-      case "t", "tb" -> 1000L * 1000 * 1000 * 1000;
-      default -> 1024L * 1024 * 1024 * 1024;
-    };
-    return Math.multiplyExact(n, mult);
+    return Sizes.parse(value);
   }
 }

@@ -3,9 +3,6 @@ package io.etcdbackup.cli;
 import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.etcd.EtcdClients;
 import io.etcdbackup.core.etcd.EtcdConnectionConfig;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -69,7 +66,7 @@ final class ConnectionOptions {
       if (password != null) {
         throw new InvalidInputException("--password and --password-file are both given: use one");
       }
-      pw = Optional.of(readPassword(passwordFile));
+      pw = Optional.of(EtcdConnectionConfig.readPasswordFile(passwordFile));
     }
     return new EtcdConnectionConfig(EtcdConnectionConfig.parseEndpoints(endpoints, tls),
         Optional.ofNullable(cacert), Optional.ofNullable(cert), Optional.ofNullable(key), name, pw,
@@ -78,15 +75,5 @@ final class ConnectionOptions {
 
   EtcdClients clients() {
     return new EtcdClients(toConfig());
-  }
-
-  private static String readPassword(Path file) {
-    try {
-      String s = Files.readString(file, StandardCharsets.UTF_8);
-      int nl = s.indexOf('\n');
-      return (nl >= 0 ? s.substring(0, nl) : s).replace("\r", "");
-    } catch (IOException e) {
-      throw new InvalidInputException("--password-file (" + file + ") cannot be read: " + e.getMessage());
-    }
   }
 }

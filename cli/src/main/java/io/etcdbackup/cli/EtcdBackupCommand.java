@@ -9,8 +9,7 @@ import picocli.CommandLine.Mixin;
     description = "Verified etcd backups to object storage, and native restore of member data directories.",
     subcommands = {HealthCommand.class, MembersCommand.class, SnapshotCommand.class, ListCommand.class,
         VerifyCommand.class, PruneCommand.class, StatusCommand.class, RestoreCommand.class, DrillCommand.class,
-        ExporterCommand.class,
-        CommandLine.HelpCommand.class},
+        ExporterCommand.class, ScheduleCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage, 3 degraded, 4 unavailable, 5 integrity, 6 locked, "
         + "7 not found, 8 refused or disk full, 9 store error, 10 cancelled (docs/exit-codes.md)."})
 final class EtcdBackupCommand implements Runnable {

@@ -1,7 +1,9 @@
 package io.etcdbackup.core.etcd;
 
 import io.etcdbackup.core.InvalidInputException;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -121,6 +123,22 @@ public record EtcdConnectionConfig(
   public EtcdConnectionConfig withEndpoints(List<URI> other) {
     return new EtcdConnectionConfig(other, caCert, cert, key, user, password, insecureSkipTlsVerify,
         dialTimeout, commandTimeout);
+  }
+
+  /**
+   * The password in {@code file} (etcdctl's {@code --password-file} and the daemon's
+   * {@code password-file}): its first line, without the line end.
+   *
+   * @throws InvalidInputException when the file cannot be read
+   */
+  public static String readPasswordFile(Path file) {
+    try {
+      String s = Files.readString(file, StandardCharsets.UTF_8);
+      int nl = s.indexOf('\n');
+      return (nl >= 0 ? s.substring(0, nl) : s).replace("\r", "");
+    } catch (IOException e) {
+      throw new InvalidInputException("--password-file (" + file + ") cannot be read: " + e.getMessage());
+    }
   }
 
   @Override

@@ -101,6 +101,18 @@ public final class Cancellation {
     void close();
   }
 
+  /**
+   * Blocks until this token is cancelled: the main loop of a server (the exporter, the daemon).
+   * Returns early, with the interrupt flag set, if the thread is interrupted.
+   */
+  public void awaitCancelled() {
+    try {
+      cancelled.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Sleeps {@code d}, or less if cancelled; then {@link #check()}. */
   public void sleep(Duration d) {
     try {

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +68,7 @@ public final class StoreExporter {
       // Fixed delay, not rate: a slow store never has two refreshes queued behind each other.
       refresher.scheduleWithFixedDelay(new Refresh(inventory, location, config.refresh(), cancel), 0,
           config.refresh().toMillis(), TimeUnit.MILLISECONDS);
-      awaitCancel(cancel);
+      cancel.awaitCancelled();
       LOG.info("stopping address={} store={}: {}", url(server.address()), location, cancel.why());
     } finally {
       refresher.shutdownNow();
@@ -127,14 +126,6 @@ public final class StoreExporter {
     }
   }
 
-  private static void awaitCancel(Cancellation cancel) {
-    CountDownLatch stop = new CountDownLatch(1);
-    try (Cancellation.Registration r = cancel.onCancel(stop::countDown)) {
-      stop.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 
   private static String url(InetSocketAddress a) {
     String host = a.getAddress().getHostAddress();

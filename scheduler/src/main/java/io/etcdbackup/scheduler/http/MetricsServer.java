@@ -23,17 +23,20 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP endpoints of a long-running etcd-backup process (the store exporter; the scheduler
- * daemon later), on the JDK's own server:
+ * The HTTP endpoints of a long-running etcd-backup process (the store exporter, the scheduler
+ * daemon), on the JDK's own server:
  * <ul>
  *   <li>{@code GET /metrics}: the registry in Prometheus' text format 0.0.4, or OpenMetrics 1.0.0
  *       when the scraper's {@code Accept} asks for it (Prometheus does);
  *   <li>{@code GET /healthz}: 200 {@code ok} while every {@link HealthCheck} passes, else 503 with
  *       one line per failing check;
+ *   <li>{@code GET /readyz} (when readiness checks are given): likewise over those checks;
+ *   <li>{@code GET /status} (when a status is given): its JSON;
  *   <li>404 for any other path, 405 (with {@code Allow}) for a method other than GET or HEAD.
  * </ul>
  * A few worker threads and a short queue; when both are full the accepting thread serves the
@@ -48,6 +51,7 @@ public final class MetricsServer implements AutoCloseable {
   /** OpenMetrics, for a scraper that asks for it in {@code Accept}. */
   static final String OPENMETRICS_FORMAT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
   private static final String PLAIN = "text/plain; charset=utf-8";
+  private static final String JSON = "application/json";
   private static final int THREADS = 4;
   private static final int QUEUE = 16;
   /** How long {@link #close} lets requests under way finish. */
@@ -58,13 +62,19 @@ public final class MetricsServer implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   /** By name, in name order. */
   private final Map<String, HealthCheck> health;
+  /** By name; null: no {@code /readyz}. */
+  private final Map<String, HealthCheck> ready;
+  /** null: no {@code /status}. */
+  private final Supplier<String> status;
 
   private MetricsServer(HttpServer server, ThreadPoolExecutor workers, PrometheusMeterRegistry registry,
-      Map<String, HealthCheck> health) {
+      Map<String, HealthCheck> health, Map<String, HealthCheck> ready, Supplier<String> status) {
     this.server = server;
     this.workers = workers;
     this.registry = registry;
     this.health = health;
+    this.ready = ready;
+    this.status = status;
   }
 
   /**
@@ -75,6 +85,16 @@ public final class MetricsServer implements AutoCloseable {
    *     this host, a privileged port): the option's value is unusable here
    */
   public static MetricsServer start(ListenAddress address, PrometheusMeterRegistry registry, Map<String, HealthCheck> health) {
+    return start(address, registry, health, null, null);
+  }
+
+  /**
+   * As {@link #start(ListenAddress, PrometheusMeterRegistry, Map)}, plus {@code /readyz} over
+   * {@code ready} (checks that may read a cached figure, never block on I/O) and {@code /status}
+   * serving {@code status}' JSON; either null leaves its path out (404).
+   */
+  public static MetricsServer start(ListenAddress address, PrometheusMeterRegistry registry, Map<String, HealthCheck> health,
+      Map<String, HealthCheck> ready, Supplier<String> status) {
     HttpServer server;
     try {
       server = HttpServer.create(address.socket(), 0);
@@ -86,7 +106,8 @@ public final class MetricsServer implements AutoCloseable {
     ThreadPoolExecutor workers = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(QUEUE), daemonThreads(), new ThreadPoolExecutor.CallerRunsPolicy());
     workers.allowCoreThreadTimeOut(true);
-    MetricsServer s = new MetricsServer(server, workers, registry, Collections.unmodifiableSortedMap(new TreeMap<>(health)));
+    MetricsServer s = new MetricsServer(server, workers, registry, Collections.unmodifiableSortedMap(new TreeMap<>(health)),
+        ready == null ? null : Collections.unmodifiableSortedMap(new TreeMap<>(ready)), status);
     server.createContext("/", s::handle);
     server.setExecutor(workers);
     server.start();
@@ -122,8 +143,10 @@ public final class MetricsServer implements AutoCloseable {
   private void handle(HttpExchange ex) {
     try {
       String path = ex.getRequestURI().getPath();
-      if (!path.equals("/metrics") && !path.equals("/healthz")) {
-        respond(ex, 404, PLAIN, "not found: " + path + " (try /metrics or /healthz)\n");
+      boolean known = path.equals("/metrics") || path.equals("/healthz") || (path.equals("/readyz") && ready != null)
+          || (path.equals("/status") && status != null);
+      if (!known) {
+        respond(ex, 404, PLAIN, "not found: " + path + " (try " + paths() + ")\n");
         return;
       }
       String method = ex.getRequestMethod();
@@ -132,10 +155,11 @@ public final class MetricsServer implements AutoCloseable {
         respond(ex, 405, PLAIN, "method " + method + " not allowed: use GET or HEAD\n");
         return;
       }
-      if (path.equals("/metrics")) {
-        metrics(ex);
-      } else {
-        health(ex);
+      switch (path) {
+        case "/metrics" -> metrics(ex);
+        case "/readyz" -> checks(ex, ready);
+        case "/status" -> respond(ex, 200, JSON, status.get() + "\n");
+        default -> checks(ex, health);
       }
     } catch (IOException e) {
       // the scraper went away mid-response: nothing to tell it
@@ -167,9 +191,13 @@ public final class MetricsServer implements AutoCloseable {
     return accept != null && accept.toLowerCase(Locale.ROOT).contains("application/openmetrics-text");
   }
 
-  private void health(HttpExchange ex) throws IOException {
+  private String paths() {
+    return "/metrics, /healthz" + (ready != null ? ", /readyz" : "") + (status != null ? ", /status" : "");
+  }
+
+  private void checks(HttpExchange ex, Map<String, HealthCheck> checks) throws IOException {
     List<String> problems = new ArrayList<>();
-    for (Map.Entry<String, HealthCheck> c : health.entrySet()) {
+    for (Map.Entry<String, HealthCheck> c : checks.entrySet()) {
       Optional<String> p;
       try {
         p = c.getValue().problem();
