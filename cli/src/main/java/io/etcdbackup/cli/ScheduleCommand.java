@@ -55,7 +55,8 @@ final class ScheduleCommand implements Callable<Integer> {
         Optional.ofNullable(maxBackupAge), Optional.ofNullable(stateDir));
     try (BackupStore store = open(c.store()); EtcdClients clients = new EtcdClients(c.etcd())) {
       BackupRepository repository = new BackupRepository(store);
-      new ScheduleDaemon(c, options, new EngineJobs(c, clients, repository, Clock.systemUTC(), Versions.tool()),
+      new ScheduleDaemon(c, options, new EngineJobs(c, clients, repository, Clock.systemUTC(), Versions.tool(),
+          new ScheduledDrills(c, repository, Clock.systemUTC())),
           repository, Leadership.always(), Clock.systemUTC()).run(parent.cancellation());
     }
     return ExitCodes.OK;

@@ -115,6 +115,9 @@ class ScheduleCommandIT {
             kind: verify
             cron: "*/2 * * * * ?"
             newest: 1
+          - name: drill
+            kind: drill
+            cron: "*/3 * * * * ?"
         """.formatted(etcd.endpoints(), etcd.caFile(), etcd.clientCert().cert(), etcd.clientCert().key(),
         S3.storeUri(prefix), S3.endpoint(), S3Server.REGION, S3.accessKey(), secret));
   }
@@ -172,6 +175,8 @@ class ScheduleCommandIT {
     String later = await(result, port, "/metrics", m -> successfulBackups(m).orElse(0.0) >= before + 3);
     assertThat(later).contains("etcd_backup_expected_interval_seconds{cluster=\"prod\",store=\"s3\"} 1.0",
         "etcd_backup_verify_last_success_timestamp_seconds{cluster=\"prod\"");
+    // the drill job: an offline restore drill of the newest backup, on its own schedule
+    await(result, port, "/metrics", m -> m.contains("etcd_backup_drill_last_success_timestamp_seconds{cluster=\"prod\""));
     String status = await(result, port, "/status", s -> s.contains("\"lastOutcome\":\"success\"")
         && Formats.JSON.readTree(s).get("jobs").get(1).has("lastOutcome"));
     JsonNode st = Formats.JSON.readTree(status);

@@ -15,15 +15,22 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 
-/** The runners of {@code backup} and {@code verify}: the same engine calls as {@code snapshot} and {@code verify --newest}. */
+/**
+ * The runners of {@code backup} and {@code verify}: the same engine calls as {@code snapshot} and
+ * {@code verify --newest}. A {@code drill} goes to the runner given for it (the restore module's,
+ * wired by the command, since the scheduler depends on backup-core and storage only).
+ */
 public final class EngineJobs implements JobRunner {
   private final ScheduleConfig config;
   private final EtcdClients clients;
   private final BackupRepository repository;
   private final Clock clock;
   private final String toolVersion;
+  private final JobRunner drills;
 
-  public EngineJobs(ScheduleConfig config, EtcdClients clients, BackupRepository repository, Clock clock, String toolVersion) {
+  public EngineJobs(ScheduleConfig config, EtcdClients clients, BackupRepository repository, Clock clock, String toolVersion,
+      JobRunner drills) {
+    this.drills = drills;
     this.config = config;
     this.clients = clients;
     this.repository = repository;
@@ -36,6 +43,9 @@ public final class EngineJobs implements JobRunner {
     try {
       if (job.spec() instanceof ScheduleConfig.BackupSpec b) {
         return backup(b, listener, cancel);
+      }
+      if (job.spec() instanceof ScheduleConfig.DrillSpec) {
+        return drills.run(job, listener, cancel);
       }
       return verify((ScheduleConfig.VerifySpec) job.spec(), listener, cancel);
     } catch (RuntimeException e) {

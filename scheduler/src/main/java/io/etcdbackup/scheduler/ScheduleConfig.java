@@ -55,9 +55,9 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
   /** The store's location and S3 settings. */
   public record Store(String uri, StoreOptions options) {}
 
-  /** Job kinds this build runs. {@code drill} comes with the restore drill (issue 11, point 4). */
+  /** Job kinds: a backup (then retention), a re-check of stored backups, a restore drill. */
   public enum Kind {
-    BACKUP, VERIFY;
+    BACKUP, VERIFY, DRILL;
 
     public String label() {
       return name().toLowerCase(Locale.ROOT);
@@ -97,7 +97,7 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
   }
 
   /** What a job does, by kind. */
-  public sealed interface Spec permits BackupSpec, VerifySpec {}
+  public sealed interface Spec permits BackupSpec, VerifySpec, DrillSpec {}
 
   /** A backup: the same request {@code snapshot} builds, then retention when {@code request} has a policy. */
   public record BackupSpec(BackupRequest request) implements Spec {}
@@ -110,11 +110,25 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
    */
   public record VerifySpec(Optional<Integer> newest, Optional<Path> identityFile) implements Spec {}
 
+  /**
+   * A restore drill of the newest backup (docs/scheduler.md): download, every check, a native
+   * restore into a scratch directory, and with {@code drillEtcd} a real etcd booted on it.
+   *
+   * @param identityFile age identities, for encrypted backups
+   * @param scratchDir where each drill makes (and removes) its directory; default the spool dir
+   * @param drillEtcd the etcd binary to boot ({@code drill-etcd}); empty: an offline drill
+   * @param bootTimeout how long the booted etcd may take to be healthy
+   */
+  public record DrillSpec(Optional<Path> identityFile, Optional<Path> scratchDir, Optional<Path> drillEtcd,
+      Optional<Duration> bootTimeout) implements Spec {}
+
   private static final YAMLMapper YAML = YAMLMapper.builder().build();
   private static final Set<String> BACKUP_KEYS = Set.of("compression", "compression-level", "compression-workers",
       "encrypt-to", "recipients-file", "verify-hashkv", "leftover-grace", "keep-last", "keep-within", "keep-hourly",
       "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly", "max-total-size", "min-keep", "prune-grace");
   private static final Set<String> VERIFY_KEYS = Set.of("newest", "identity-file");
+  private static final Set<String> DRILL_KEYS = Set.of("identity-file", "scratch-dir", "drill-etcd",
+      "drill-boot-timeout");
 
   /** Reads and checks {@code file}. @throws InvalidInputException naming the file and the key */
   public static ScheduleConfig load(Path file) {
@@ -215,8 +229,8 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
     Kind kind = switch (kindText) {
       case "backup" -> Kind.BACKUP;
       case "verify" -> Kind.VERIFY;
-      case "drill" -> throw j.error("kind", "(drill): restore drills are not available in this build; kinds: backup, verify");
-      default -> throw j.error("kind", "(" + kindText + ") must be one of backup, verify");
+      case "drill" -> Kind.DRILL;
+      default -> throw j.error("kind", "(" + kindText + ") must be one of backup, verify, drill");
     };
     String cron = j.string("cron").orElseThrow(() -> j.missing("cron"));
     try {
@@ -230,7 +244,11 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
     Duration timeout = j.duration("timeout").orElse(Duration.ZERO);
     Spec spec;
     try {
-      spec = kind == Kind.BACKUP ? backup(j, clusterName, spoolDir, timeout) : verify(j);
+      spec = switch (kind) {
+        case BACKUP -> backup(j, clusterName, spoolDir, timeout);
+        case VERIFY -> verify(j);
+        case DRILL -> drill(j);
+      };
     } catch (InvalidInputException e) {
       // a misspelt key is the cause of what follows from its absence (min-keep without keep-lst): name it first
       j.skipRest(kind);
@@ -276,6 +294,22 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
         .recipientsFile(recipients).verifyHashKv(hashKv).leftoverGrace(leftoverGrace).timeout(timeout)
         .retention(policy.isEmpty() ? null : policy).build());
     return new BackupSpec(request);
+  }
+
+  private static DrillSpec drill(Section j) {
+    Optional<Path> scratch = j.path("scratch-dir");
+    scratch.filter(p -> !Files.isDirectory(p)).ifPresent(p -> {
+      throw j.error("scratch-dir", "(" + p + ") is not a directory");
+    });
+    Optional<Path> etcd = j.path("drill-etcd");
+    etcd.filter(p -> !Files.isRegularFile(p) || !Files.isExecutable(p)).ifPresent(p -> {
+      throw j.error("drill-etcd", "(" + p + ") is not an executable file");
+    });
+    Optional<Duration> boot = j.duration("drill-boot-timeout");
+    boot.filter(d -> d.isZero() || d.isNegative()).ifPresent(d -> {
+      throw j.error("drill-boot-timeout", "(" + d + ") must be positive");
+    });
+    return new DrillSpec(j.file("identity-file"), scratch, etcd, boot);
   }
 
   private static VerifySpec verify(Section j) {
@@ -436,7 +470,11 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
 
     /** Marks every key of {@code kind}'s spec read, so that {@link #done} names only the unknown ones. */
     void skipRest(Kind kind) {
-      read.addAll(kind == Kind.BACKUP ? BACKUP_KEYS : VERIFY_KEYS);
+      read.addAll(switch (kind) {
+        case BACKUP -> BACKUP_KEYS;
+        case VERIFY -> VERIFY_KEYS;
+        case DRILL -> DRILL_KEYS;
+      });
     }
 
     /** Fails on the first key nothing read. */

@@ -80,8 +80,8 @@ class ScheduleConfigTest {
       bad cron                | CRON 0 */15 * *                  | schedule.yaml: jobs[often].cron ('0 */15 * *') is not a Quartz cron expression
       bad zone                | JOB time-zone: Mars/Olympus      | schedule.yaml: jobs[often].time-zone: (Mars/Olympus) is not a time zone
       bad jitter              | JOB jitter: soon                 | schedule.yaml: jobs[often].jitter: 'soon' is not a duration
-      drill                   | KIND drill                       | schedule.yaml: jobs[often].kind (drill): restore drills are not available in this build
-      unknown kind            | KIND copy                        | schedule.yaml: jobs[often].kind (copy) must be one of backup, verify
+      drill without etcd      | JOB drill-etcd: /nonexistent/etcd | schedule.yaml: unknown key jobs[often].drill-etcd
+      unknown kind            | KIND copy                        | schedule.yaml: jobs[often].kind (copy) must be one of backup, verify, drill
       floor without rule      | JOB min-keep: 2                  | schedule.yaml: jobs[often].min-keep is given without a retention rule
       bad retention           | JOB keep-last: 0                 | schedule.yaml: jobs[often].retention: --keep-last (0)
       not a number            | JOB keep-last: many              | schedule.yaml: jobs[often].keep-last (many) must be a whole number
