@@ -19,6 +19,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 size=256MiB reps=5 data=json out=docs/benchmarks.md java_opts=${JAVA_OPTS:-} label= build=1 keep=0
 usage() { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
@@ -44,21 +46,11 @@ esac
 [[ $data == json || $data == random ]] || { echo "run.sh: --data ($data) must be json or random" >&2; exit 2; }
 [[ $reps =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --reps ($reps) must be a positive number" >&2; exit 2; }
 
-say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
-as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 started_at=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- tools -------------------------------------------------------------------------------------
-need=()
-for pkg in awscli zstd age time jq openssl; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
-done
-if ((${#need[@]})); then
-  say "installing ${need[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+need_packages awscli zstd age time jq openssl
 aws=/usr/bin/aws # Debian's awscli, not whatever else is first on PATH
 etcd_dir=${ETCD_35_BIN_DIR:-$root/.cache/etcd/3.5.30/usr/bin}
 [[ -x $etcd_dir/etcdutl ]] || scripts/install-etcd.sh >/dev/null
@@ -71,13 +63,7 @@ if ((build)); then
   say "building etcd-backup"
   ./mvnw -B -q -ntp package -DskipTests
 fi
-mkdir -p bench/out/lib
-s3proxy_jar=bench/out/lib/s3proxy-4.1.0-jar-with-dependencies.jar
-if [[ ! -f $s3proxy_jar ]]; then
-  say "fetching S3Proxy (Maven Central, org.gaul:s3proxy:4.1.0:jar-with-dependencies)"
-  ./mvnw -B -q -ntp -N dependency:copy -Dartifact=org.gaul:s3proxy:4.1.0:jar:jar-with-dependencies \
-    -DoutputDirectory=bench/out/lib
-fi
+fetch_s3proxy
 
 # --- servers -----------------------------------------------------------------------------------
 tag=$size-$data${label:+-$label}
@@ -90,18 +76,6 @@ cleanup() {
   if ((keep)); then echo "run.sh: kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
-wait_for() { # what, command...
-  local what=$1; shift
-  for _ in $(seq 150); do "$@" >/dev/null 2>&1 && return; sleep 0.2; done
-  echo "run.sh: $what did not come up; see $logs" >&2; exit 1
-}
 
 say "TLS certificates"
 pki=$work/pki && mkdir -p "$pki"
@@ -131,21 +105,7 @@ pids+=($!)
 tls=(--endpoints "$endpoint" --cacert "$pki/ca.crt" --cert "$pki/client.crt" --key "$pki/client.key")
 wait_for etcd "$etcdctl" "${tls[@]}" endpoint health
 
-s3_port=$(free_port)
-s3_url=http://127.0.0.1:$s3_port
-s3_id=bench s3_secret=bench-secret-$RANDOM$RANDOM
-mkdir -p "$work/s3"
-cat > "$work/s3proxy.properties" <<EOF
-s3proxy.endpoint=$s3_url
-s3proxy.authorization=aws-v2-or-v4
-s3proxy.identity=$s3_id
-s3proxy.credential=$s3_secret
-jclouds.provider=filesystem
-jclouds.filesystem.basedir=$work/s3
-EOF
-say "S3Proxy on $s3_url (filesystem backend)"
-java -Xmx512m -jar "$s3proxy_jar" --properties "$work/s3proxy.properties" > "$logs/s3proxy.log" 2>&1 &
-pids+=($!)
+start_s3proxy "$work"
 export AWS_ACCESS_KEY_ID=$s3_id AWS_SECRET_ACCESS_KEY=$s3_secret AWS_DEFAULT_REGION=us-east-1
 export AWS_CONFIG_FILE=$work/aws.config AWS_SHARED_CREDENTIALS_FILE=$work/aws.credentials
 "$aws" configure set default.s3.addressing_style path
@@ -241,7 +201,7 @@ machine=$(cat <<EOF
 | Java | $(java -version 2>&1 | head -2 | tail -1), $( [[ -n $java_opts ]] && echo "\`JAVA_OPTS=$java_opts\`" || echo "bin/etcd-backup's defaults (\`$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$ours")\`)") |
 | etcd-backup settings | $(env | grep '^ETCD_BACKUP_' | grep -v SECRET | sed 's/.*/`&`/' | paste -sd' ' | sed 's/^$/defaults/') |
 | etcd | etcd/etcdctl/etcdutl $("$etcd" --version | awk '/etcd Version/{print $3}') (TLS on loopback, one member) |
-| others | zstd $(zstd --version | grep -o 'v[0-9.]*' | head -1), $("$aws" --version | cut -d' ' -f1) (Debian), age $(age --version), S3Proxy 4.1.0 (filesystem backend, loopback, \`-Xmx512m\`) |
+| others | zstd $(zstd --version | grep -o 'v[0-9.]*' | head -1), $("$aws" --version | cut -d' ' -f1) (Debian), age $(age --version), S3Proxy $S3PROXY_VERSION (filesystem backend, loopback, \`-Xmx512m\`) |
 EOF
 )
 summary=$(jq -s --arg refs "a e s" '
@@ -319,14 +279,6 @@ EOF
 if [[ ! -f $out ]]; then
   printf '# Benchmarks\n\nMade by `bench/run.sh`; each size has its own section, replaced when that size runs again.\n\n' > "$out"
 fi
-if grep -q "^<!-- bench:begin $tag -->" "$out"; then
-  # Replace the old section in place, keeping everything around it.
-  awk -v tag="$tag" -v file=<(printf '%s\n' "$section") '
-    $0 == "<!-- bench:begin " tag " -->" { while ((getline line < file) > 0) print line; skip = 1; next }
-    $0 == "<!-- bench:end " tag " -->" { skip = 0; next }
-    !skip' "$out" > "$out.tmp" && mv "$out.tmp" "$out"
-else
-  printf '\n%s\n' "$section" >> "$out"
-fi
+replace_section "$out" "$tag" "$section"
 printf '%s\n' "$section" | sed -n '/^\*\*Backup/,$p' >&2
 say "done in $(( ($(date +%s) - started_at) / 60 )) min; logs in $logs"

@@ -31,8 +31,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupRepository {
   private static final Logger LOG = LoggerFactory.getLogger(BackupRepository.class);
-  /** Manifest GETs in flight during a {@link #scan}. */
-  static final int MANIFEST_READERS = 16;
+  /**
+   * Manifest GETs in flight during a {@link #scan}. A GET of a small object waits some 20 ms for a
+   * remote S3, so 16 readers took 12.5 s for 10,000 manifests and 64 take 3 s (bench/ScanProbe's
+   * latency model, docs/benchmarks.md); the S3 client's connection pool holds as many.
+   */
+  public static final int MANIFEST_READERS = 64;
 
   /** Newest first: by start time, then revision, then id (ties are rare: two runs in one second). */
   public static final Comparator<Manifest> NEWEST_FIRST = Comparator.comparing(Manifest::startedAt)

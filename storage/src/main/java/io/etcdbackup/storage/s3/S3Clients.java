@@ -1,6 +1,7 @@
 package io.etcdbackup.storage.s3;
 
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.storage.StoreOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,7 +42,10 @@ final class S3Clients {
    * closes with the client (an SDK client never closes a provider it was given).
    */
   static S3ClientBuilder builder(StoreOptions options, AwsCredentialsProvider credentials, String location) {
-    Apache5HttpClient.Builder http = Apache5HttpClient.builder();
+    // The SDK's pool holds 50 connections; a scan of a series has BackupRepository.MANIFEST_READERS
+    // GETs in flight, and one more than the pool holds would wait for a connection.
+    Apache5HttpClient.Builder http = Apache5HttpClient.builder()
+        .maxConnections(Math.max(50, BackupRepository.MANIFEST_READERS));
     if (options.caBundle() != null) {
       TrustManager[] trust = trustManagers(options.caBundle());
       http.tlsTrustManagersProvider(() -> trust);
