@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "schedule", mixinStandardHelpOptions = true,
-    description = {"Run the backup and verify jobs of a YAML file on their Quartz cron schedules, with /metrics, "
+    description = {"Run the backup, verify and drill jobs of a YAML file on their Quartz cron schedules, with /metrics, "
         + "/healthz, /readyz and /status (docs/scheduler.md).",
         "The file is checked before anything is scheduled: a mistake is one line naming the key, exit 2. "
         + "SIGTERM or SIGINT stops scheduling; a running job gets --shutdown-grace, then is cancelled cleanly; exit 0."})
