@@ -1,6 +1,14 @@
 # Helpers of bench/run.sh and bench/retention.sh; sourced, not run. The caller sets `root` (the
-# repository) and `logs` (where servers log), and declares `pids=()`: every server started here is
-# added to it for the caller's clean-up to stop.
+# repository), `logs` (where servers log), `work` and `keep`, and declares `pids=()`: every server
+# started here is added to it for `cleanup` to stop.
+
+# The EXIT trap: stops the servers in `pids`, then removes `work` unless `keep` is 1.
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  if ((keep)); then echo "${0##*/}: kept $work" >&2; else rm -rf "$work"; fi
+}
 
 say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }

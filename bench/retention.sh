@@ -56,11 +56,6 @@ tag=retention-$backups${label:+-$label}
 work=$(mktemp -d "$root/bench/out/work-$tag.XXXXXX")
 logs=$root/bench/out/logs-$tag && rm -rf "$logs" && mkdir -p "$logs"
 pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if ((keep)); then echo "retention.sh: kept $work" >&2; else rm -rf "$work"; fi
-}
 trap cleanup EXIT
 
 mkdir -p "$work/s3/bench" # the filesystem backend's bucket is a directory
@@ -154,7 +149,8 @@ cp -a "$work/s3/bench/retention" "$work/s3/bench/copy"
 other_before=$(objects other)
 "$work/timed.sh" "$logs/real" "$ours" prune --from s3://bench/copy --cluster-name prod "${policy[@]}" -o json
 real_wall=$(paste "$logs/real.t0" "$logs/real.t1" | awk '{ printf "%.2f", ($2 - $1) / 1000 }')
-real_rss=$(( $(cat "$logs/real.rss") / 1024 ))
+read -r real_rss real_user real_sys < "$logs/real.rss"
+real_rss=$((real_rss / 1024)) real_cpu=$(awk -v u="$real_user" -v s="$real_sys" 'BEGIN { printf "%.1f", u + s }')
 real_deleted=$(jq .deleted "$logs/real.json")
 real_left=$(find "$work/s3/bench/copy/v1/prod" -type f | wc -l)
 copy_other=$(find "$work/s3/bench/copy/v1/other" -type f | wc -l)
@@ -225,7 +221,7 @@ the same region, assumed, not measured here):
 $(cat "$work/probe.txt")
 \`\`\`
 
-One real prune (not a dry run) of a copy of the series: $real_wall s, $real_rss MiB; it deleted $real_deleted
+One real prune (not a dry run) of a copy of the series: $real_wall s, $real_rss MiB, $real_cpu s of CPU; it deleted $real_deleted
 backups and left $real_left objects of \`prod\`; the $copy_other objects of \`other\` beside them are untouched.
 <!-- bench:end $tag -->
 EOF

@@ -70,11 +70,6 @@ tag=$size-$data${label:+-$label}
 work=$(mktemp -d "$root/bench/out/work-$tag.XXXXXX")
 logs=$root/bench/out/logs-$tag && rm -rf "$logs" && mkdir -p "$logs"
 pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if ((keep)); then echo "run.sh: kept $work" >&2; else rm -rf "$work"; fi
-}
 trap cleanup EXIT
 
 say "TLS certificates"
