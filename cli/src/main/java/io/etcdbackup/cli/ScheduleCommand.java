@@ -1,6 +1,9 @@
 package io.etcdbackup.cli;
 
+import io.etcd.jetcd.Client;
+import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.StoreException;
+import io.etcdbackup.core.run.HostName;
 import io.etcdbackup.core.etcd.EtcdClients;
 import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.core.store.BackupStore;
@@ -8,6 +11,7 @@ import io.etcdbackup.scheduler.EngineJobs;
 import io.etcdbackup.scheduler.Leadership;
 import io.etcdbackup.scheduler.ScheduleConfig;
 import io.etcdbackup.scheduler.ScheduleDaemon;
+import io.etcdbackup.scheduler.election.EtcdElection;
 import io.etcdbackup.scheduler.http.ListenAddress;
 import io.etcdbackup.storage.BackupStores;
 import java.io.IOException;
@@ -46,6 +50,18 @@ final class ScheduleCommand implements Callable<Integer> {
           + "once at start. Without it, nothing is caught up.")
   Path stateDir;
 
+  @Option(names = "--election",
+      description = "Run several replicas, one active: campaign through etcd's election API and run jobs only while "
+          + "leading. Writes a lease and one key under /etcd-backup/election/<cluster-name>/ into the cluster "
+          + "being backed up (docs/scheduler.md); needs cluster-name in the file. Off by default: a single daemon "
+          + "writes nothing into etcd.")
+  boolean election;
+
+  @Option(names = "--election-ttl", paramLabel = "DURATION", converter = GoDuration.class, defaultValue = "15s",
+      description = "The election lease's time to live: a leader that dies is replaced within it; a leader cut off "
+          + "from etcd steps down before it (default ${DEFAULT-VALUE}; whole seconds, at least 2s).")
+  Duration electionTtl;
+
   @ParentCommand EtcdBackupCommand parent;
 
   @Override
@@ -53,13 +69,41 @@ final class ScheduleCommand implements Callable<Integer> {
     ScheduleConfig c = ScheduleConfig.load(config);
     ScheduleDaemon.Options options = new ScheduleDaemon.Options(ListenAddress.parse("--listen", listen), shutdownGrace,
         Optional.ofNullable(maxBackupAge), Optional.ofNullable(stateDir));
-    try (BackupStore store = open(c.store()); EtcdClients clients = new EtcdClients(c.etcd())) {
+    Optional<EtcdElection.Options> elect = election ? Optional.of(new EtcdElection.Options(c.clusterName().orElseThrow(
+        () -> new InvalidInputException(config + ": --election needs cluster-name in the file: the election is named "
+            + "after it")), electionTtl)) : Optional.empty();
+    try (BackupStore store = open(c.store()); EtcdClients clients = new EtcdClients(c.etcd());
+         Elected leadership = Elected.of(elect, clients)) {
       BackupRepository repository = new BackupRepository(store);
       new ScheduleDaemon(c, options, new EngineJobs(c, clients, repository, Clock.systemUTC(), Versions.tool(),
           new ScheduledDrills(c, repository, Clock.systemUTC())),
-          repository, Leadership.always(), Clock.systemUTC()).run(parent.cancellation());
+          repository, leadership.leadership(), Clock.systemUTC()).run(parent.cancellation());
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * The leadership and what it holds open: with {@code --election}, a client of its own (a campaign
+   * blocks on its connection) and the election, resigned when the daemon has stopped its jobs.
+   */
+  private record Elected(Leadership leadership, AutoCloseable resources) implements AutoCloseable {
+    static Elected of(Optional<EtcdElection.Options> options, EtcdClients clients) {
+      if (options.isEmpty()) {
+        return new Elected(Leadership.always(), () -> {});
+      }
+      Client client = clients.forCluster();
+      EtcdElection e = new EtcdElection(client, options.get(), clients.config().commandTimeout(), HostName.identity());
+      return new Elected(e, () -> {
+        try (client) {
+          e.close();
+        }
+      });
+    }
+
+    @Override
+    public void close() throws Exception {
+      resources.close();
+    }
   }
 
   private static BackupStore open(ScheduleConfig.Store s) {

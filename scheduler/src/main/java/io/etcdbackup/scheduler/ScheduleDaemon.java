@@ -164,6 +164,7 @@ public final class ScheduleDaemon {
     try (MetricsServer server = MetricsServer.start(options.listen(), registry, Map.of(), readyChecks(), this::statusJson)) {
       bound = server.address();
       quartz = startQuartz();
+      leadership.start(this::leadershipLost);
       readiness.scheduleWithFixedDelay(this::refreshReadiness, 0, READY_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
       LOG.info("scheduling cluster={} jobs={} store={} listen={} role={}", cluster, config.jobs().size(),
           repository.store().location(), server.address(), leadership.role());
@@ -243,6 +244,11 @@ public final class ScheduleDaemon {
     }
     Cancellation cancel = Cancellation.create().deadline(job.timeout(), "the timeout of job " + name);
     running.put(name, cancel);
+    if (!leadership.isLeader()) { // lost between the check and the put: leadershipLost may have missed it
+      running.remove(name);
+      cancel.close();
+      return;
+    }
     long t0 = System.nanoTime();
     synchronized (state) {
       state.lastStart = clock.instant();
@@ -289,6 +295,14 @@ public final class ScheduleDaemon {
         LOG.warn("cluster={} job={}: {}", cluster, name, e.getMessage());
       }
     }
+  }
+
+  /** A replica that is no longer the leader runs nothing: its running jobs are cancelled at once. */
+  private void leadershipLost(String why) {
+    running.forEach((name, c) -> {
+      LOG.warn("cancelling cluster={} job={}: {}", cluster, name, why);
+      c.cancel(why);
+    });
   }
 
   private void shutDown() {
@@ -354,6 +368,7 @@ public final class ScheduleDaemon {
   String statusJson() {
     ObjectNode root = JSON.createObjectNode();
     root.put("role", leadership.role());
+    leadership.leader().ifPresent(l -> root.put("leader", l));
     root.put("cluster", cluster);
     root.put("stopping", stopping);
     ArrayNode jobs = root.putArray("jobs");

@@ -80,7 +80,7 @@ public final class BackupLock implements AutoCloseable {
       // Waited for in slices, so a cancelled run does not sit out --lock-wait; a lock granted after
       // we gave up dies with the lease, which release() revokes.
       ByteSequence key = cancel.await(client.getLockClient().lock(bytes(LOCK_PREFIX + cluster), leaseId), wait).getKey();
-      String holder = "host=" + hostName() + " pid=" + ProcessHandle.current().pid() + " started=" + now;
+      String holder = io.etcdbackup.core.run.HostName.identity() + " started=" + now;
       client.getKVClient().put(bytes(HOLDER_PREFIX + cluster), bytes(holder),
           PutOption.builder().withLeaseId(leaseId).build()).get(timeoutMs, TimeUnit.MILLISECONDS);
       LOG.info("backup lock taken cluster={} lease={}", cluster, Long.toHexString(leaseId));
@@ -130,18 +130,6 @@ public final class BackupLock implements AutoCloseable {
     } catch (Exception e) {
       interruptIfNeeded(e);
       return "";
-    }
-  }
-
-  private static String hostName() {
-    String h = System.getenv("HOSTNAME");
-    if (h != null && !h.isBlank()) {
-      return h;
-    }
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.net.UnknownHostException e) {
-      return "unknown";
     }
   }
 
