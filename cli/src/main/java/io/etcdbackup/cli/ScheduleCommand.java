@@ -20,6 +20,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import io.etcdbackup.core.run.Cancellation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -28,8 +32,11 @@ import picocli.CommandLine.ParentCommand;
     description = {"Run the backup, verify and drill jobs of a YAML file on their Quartz cron schedules, with /metrics, "
         + "/healthz, /readyz and /status (docs/scheduler.md).",
         "The file is checked before anything is scheduled: a mistake is one line naming the key, exit 2. "
-        + "SIGTERM or SIGINT stops scheduling; a running job gets --shutdown-grace, then is cancelled cleanly; exit 0."})
+        + "SIGTERM or SIGINT stops scheduling; a running job gets --shutdown-grace, then is cancelled cleanly; exit 0.",
+        "SIGHUP reloads the file: checked first; a bad one keeps the old schedule and says so."})
 final class ScheduleCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ScheduleCommand.class);
+
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "The schedule (examples/schedule.yaml).")
   Path config;
 
@@ -66,35 +73,103 @@ final class ScheduleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ScheduleConfig c = ScheduleConfig.load(config);
+    ScheduleConfig first = ScheduleConfig.load(config);
     ScheduleDaemon.Options options = new ScheduleDaemon.Options(ListenAddress.parse("--listen", listen), shutdownGrace,
         Optional.ofNullable(maxBackupAge), Optional.ofNullable(stateDir));
-    Optional<EtcdElection.Options> elect = election ? Optional.of(new EtcdElection.Options(c.clusterName().orElseThrow(
+    Optional<EtcdElection.Options> elect = election ? Optional.of(new EtcdElection.Options(first.clusterName().orElseThrow(
         () -> new InvalidInputException(config + ": --election needs cluster-name in the file: the election is named "
             + "after it")), electionTtl)) : Optional.empty();
-    try (BackupStore store = open(c.store()); EtcdClients clients = new EtcdClients(c.etcd());
-         Elected leadership = Elected.of(elect, clients)) {
-      BackupRepository repository = new BackupRepository(store);
-      new ScheduleDaemon(c, options, new EngineJobs(c, clients, repository, Clock.systemUTC(), Versions.tool(),
-          new ScheduledDrills(c, repository, Clock.systemUTC())),
-          repository, leadership.leadership(), Clock.systemUTC()).run(parent.cancellation());
+    Cancellation stop = parent.cancellation();
+    AtomicReference<Generation> next = new AtomicReference<>();
+    Generation current = Generation.open(first);
+    try (Elected leadership = Elected.of(elect, first)) {
+      while (true) {
+        Cancellation round = Cancellation.create();
+        try (Generation g = current; Cancellation.Registration r = stop.onCancel(() -> round.cancel(stop.why()));
+             AutoCloseable hup = Signals.onHangup(() -> reload(next, round))) {
+          new ScheduleDaemon(g.config(), options, new EngineJobs(g.config(), g.clients(), g.repository(), Clock.systemUTC(),
+              Versions.tool(), new ScheduledDrills(g.config(), g.repository(), Clock.systemUTC())),
+              g.repository(), leadership.leadership(), Clock.systemUTC()).run(round);
+        }
+        current = next.getAndSet(null);
+        if (stop.isCancelled() || current == null) {
+          if (current != null) {
+            current.close();
+          }
+          return ExitCodes.OK;
+        }
+        LOG.info("reloaded {}: {} jobs", config, current.config().jobs().size());
+      }
     }
-    return ExitCodes.OK;
   }
 
   /**
-   * The leadership and what it holds open: with {@code --election}, a client of its own (a campaign
-   * blocks on its connection) and the election, resigned when the daemon has stopped its jobs.
+   * SIGHUP: the file read and checked again, its store and etcd opened, and only then the running
+   * schedule stopped (as SIGTERM stops it: --shutdown-grace for a job under way) and the new one
+   * started on the same port. A file that fails any of it leaves the old schedule running.
+   */
+  private synchronized void reload(AtomicReference<Generation> next, Cancellation round) {
+    LOG.info("SIGHUP received: reloading {}", config);
+    try {
+      Generation g = Generation.open(ScheduleConfig.load(config));
+      Generation older = next.getAndSet(g);
+      if (older != null) {
+        older.close(); // two SIGHUPs before the first took effect: the newer file wins
+      }
+      round.cancel("SIGHUP received: reloading " + config);
+    } catch (RuntimeException e) {
+      LOG.error("reload refused, the old schedule keeps running: {}", e.getMessage());
+    }
+  }
+
+  /** What one schedule runs on: its checked file, its store (answering) and its etcd clients. */
+  private record Generation(ScheduleConfig config, BackupStore store, EtcdClients clients, BackupRepository repository)
+      implements AutoCloseable {
+    static Generation open(ScheduleConfig c) {
+      BackupStore store = ScheduleCommand.open(c.store());
+      try {
+        BackupRepository repository = new BackupRepository(store);
+        repository.series(); // a store that does not answer is refused here, before the old schedule stops
+        return new Generation(c, store, new EtcdClients(c.etcd()), repository);
+      } catch (RuntimeException e) {
+        closeQuietly(store);
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      try (store; clients) {
+        // both closed, the first failure reported
+      } catch (Exception e) {
+        LOG.warn("closing the store or etcd clients: {}", e.getMessage());
+      }
+    }
+
+    private static void closeQuietly(BackupStore store) {
+      try {
+        store.close();
+      } catch (Exception e) {
+        LOG.debug("closing the store: {}", e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * The leadership and what it holds open: with {@code --election}, clients of its own (a campaign
+   * blocks on its connection; they outlive a reload, which keeps the leadership) and the election,
+   * resigned when the daemon has stopped its jobs.
    */
   private record Elected(Leadership leadership, AutoCloseable resources) implements AutoCloseable {
-    static Elected of(Optional<EtcdElection.Options> options, EtcdClients clients) {
+    static Elected of(Optional<EtcdElection.Options> options, ScheduleConfig config) {
       if (options.isEmpty()) {
         return new Elected(Leadership.always(), () -> {});
       }
+      EtcdClients clients = new EtcdClients(config.etcd());
       Client client = clients.forCluster();
       EtcdElection e = new EtcdElection(client, options.get(), clients.config().commandTimeout(), HostName.identity());
       return new Elected(e, () -> {
-        try (client) {
+        try (clients; client) {
           e.close();
         }
       });

@@ -42,6 +42,21 @@ final class Signals {
     }
   }
 
+  /**
+   * Runs {@code action} on each SIGHUP until the registration is closed (then SIGHUP is ignored:
+   * its default would end the JVM). For {@code schedule}'s reload; one registration at a time.
+   */
+  static AutoCloseable onHangup(Runnable action) {
+    Signal hup = new Signal("HUP");
+    try {
+      Signal.handle(hup, s -> action.run());
+    } catch (IllegalArgumentException e) {
+      LOG.debug("cannot handle SIGHUP: {}", e.getMessage());
+      return () -> {};
+    }
+    return () -> Signal.handle(hup, s -> LOG.warn("SIGHUP received while not reloadable: ignored"));
+  }
+
   /** The process's token once installed; a fresh one otherwise (commands run in-process by tests). */
   static Cancellation cancellation() {
     Cancellation c = process;

@@ -95,10 +95,16 @@ public final class EtcdElection implements Leadership, AutoCloseable {
     loop.setDaemon(true);
   }
 
-  /** Starts campaigning; {@code onLost} runs (on the election thread) each time leadership ends. */
+  /**
+   * Starts campaigning; {@code lost} runs (on the election thread) each time leadership ends. A
+   * second call (the daemon after a reload) only replaces {@code lost}: the leadership carries over.
+   */
   @Override
-  public void start(Consumer<String> lost) {
+  public synchronized void start(Consumer<String> lost) {
     this.onLost = Objects.requireNonNull(lost, "lost");
+    if (loop.getState() != Thread.State.NEW) {
+      return;
+    }
     LOG.info("election started cluster={} name={} ttl={} identity={}", options.cluster(), options.electionName(),
         Durations.format(options.ttl()), identity);
     loop.start();
