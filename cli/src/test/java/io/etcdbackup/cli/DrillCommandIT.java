@@ -137,6 +137,36 @@ class DrillCommandIT {
         .orElseThrow()).isPositive();
   }
 
+  /**
+   * A backup of a cluster with auth on: the drill's etcd boots with auth off in its scratch copy, so
+   * that it answers without the source's passwords; the figures are the source's all the same.
+   */
+  @Test
+  void aBootDrillOfAnAuthEnabledClusterAnswersWithoutItsPasswords() throws Exception {
+    try (EtcdCluster secured = EtcdCluster.builder().version(EtcdVersion.V3_5).members(1).auth("dr1ll-pw").start()) {
+      SampleData.history(secured.client());
+      ByteSequence zero = ByteSequence.from(new byte[] {0});
+      var count = secured.client().getKVClient().get(zero, GetOption.builder().withRange(zero).withCountOnly(true).build())
+          .get(10, TimeUnit.SECONDS);
+      Stores store = Stores.local(tmp.resolve("store-auth"));
+      List<String> conn = new java.util.ArrayList<>(secured.tlsFlags());
+      conn.addAll(List.of("--user", "root", "--password", secured.rootPassword()));
+      Cli.Result b = new Cli().run(conn, "snapshot", store.with("--to", store.uri(), "--cluster-name", "secured")
+          .toArray(String[]::new));
+      assertThat(b.exitCode()).as(b.toString()).isZero();
+      Path scratch = tmp.resolve("scratch-auth");
+
+      Cli.Result r = drill(store, "secured", scratch, "--drill-etcd", etcdBinary().toString());
+
+      assertThat(r.exitCode()).as(r.toString()).isZero();
+      JsonNode j = Formats.JSON.readTree(r.out());
+      assertThat(j.get("mode").asString()).isEqualTo("boot");
+      assertThat(j.get("observed").get("keys").asLong()).isEqualTo(count.getCount());
+      assertThat(j.get("observed").get("revision").asLong()).isEqualTo(count.getHeader().getRevision());
+      assertCleanedUp(scratch);
+    }
+  }
+
   @Test
   void anOfflineDrillWithoutABinaryChecksTheRestoredDbAndReportsModeOffline() throws Exception {
     Stores store = Stores.local(tmp.resolve("store-offline"));

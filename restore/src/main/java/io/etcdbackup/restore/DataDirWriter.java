@@ -105,7 +105,7 @@ public final class DataDirWriter {
         jobs.add(job);
         job.createDirs();
         if (firstDb == null) {
-          revision = DbRewriter.rewrite(verifiedDb, job.dbFile(), cfg.plan(), cfg.bumpRevision());
+          revision = DbRewriter.rewrite(verifiedDb, job.dbFile(), cfg.plan(), cfg.bumpRevision(), cfg.authOff());
           Files.setPosixFilePermissions(job.dbFile(), FileSync.FILE_MODE);
           FileSync.fsyncFile(job.dbFile());
           firstDb = job.dbFile();

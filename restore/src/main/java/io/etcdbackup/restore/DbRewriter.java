@@ -1,5 +1,7 @@
 package io.etcdbackup.restore;
 
+import static io.etcdbackup.core.snapshot.EtcdSchema.AUTH;
+import static io.etcdbackup.core.snapshot.EtcdSchema.AUTH_ENABLED;
 import static io.etcdbackup.core.snapshot.EtcdSchema.CLUSTER;
 import static io.etcdbackup.core.snapshot.EtcdSchema.CONSISTENT_INDEX;
 import static io.etcdbackup.core.snapshot.EtcdSchema.KEY;
@@ -67,12 +69,23 @@ final class DbRewriter {
    * @return the highest main revision in the written {@code key} bucket
    */
   static long rewrite(Path source, Path target, ClusterPlan plan, long bumpRevision) throws IOException {
+    return rewrite(source, target, plan, bumpRevision, false);
+  }
+
+  /** As above; {@code authOff}: {@code auth/authEnabled} written as 0 when the source has an auth bucket. */
+  static long rewrite(Path source, Path target, ClusterPlan plan, long bumpRevision, boolean authOff) throws IOException {
     long revision;
     try (BboltReader in = BboltReader.open(source)) {
       requireBucket(in, source, KEY);
       requireBucket(in, source, META);
       long latest = latestMainRevision(in, source);
       Map<ByteArray, Overlay> overlays = overlays(plan, latest, bumpRevision);
+      if (authOff && in.hasBucket(AUTH)) {
+        // etcd's auth/store.go (3.4 and 3.5): enableFlagKey "authEnabled", 1 on, 0 off; read at start-up
+        Overlay auth = Overlay.merging();
+        auth.put(AUTH_ENABLED, new byte[] {0});
+        overlays.put(new ByteArray(AUTH), auth);
+      }
       revision = bumpRevision > 0 ? latest + bumpRevision : latest;
       try (BboltWriter out = BboltWriter.create(target, in.pageSize())) {
         for (ByteArray name : bucketNames(in, overlays)) {

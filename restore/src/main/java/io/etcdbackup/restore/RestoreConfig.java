@@ -30,6 +30,9 @@ import java.util.Objects;
  * @param markCompacted {@code --mark-compacted}; required with a bump, refused without one
  * @param preallocateWal extend the WAL segment to etcd's 64,000,000 bytes with a sparse zero tail
  *     (see {@link DataDirWriter})
+ * @param authOff the restored db with etcd's auth turned off ({@code auth/authEnabled} = 0): for
+ *     restore drills only, whose own etcd must answer without the source cluster's credentials
+ *     (users and roles stay as they were; HashKV and the key count do not cover the auth bucket)
  */
 public record RestoreConfig(
     String name,
@@ -41,7 +44,8 @@ public record RestoreConfig(
     boolean skipHashCheck,
     long bumpRevision,
     boolean markCompacted,
-    boolean preallocateWal) {
+    boolean preallocateWal,
+    boolean authOff) {
 
   public static final String DEFAULT_NAME = "default";
   public static final String DEFAULT_PEER_URL = "http://localhost:2380";
@@ -98,7 +102,7 @@ public record RestoreConfig(
   public RestoreConfig forMember(String memberName, Path memberDataDir) {
     PlannedMember m = plan().forMember(memberName);
     return new RestoreConfig(memberName, initialCluster, initialClusterToken, m.peerUrlsFlag(), memberDataDir,
-        memberDataDir.resolve("member").resolve("wal"), skipHashCheck, bumpRevision, markCompacted, preallocateWal);
+        memberDataDir.resolve("member").resolve("wal"), skipHashCheck, bumpRevision, markCompacted, preallocateWal, authOff);
   }
 
   private static Path defaultDataDir(String name) {
@@ -120,6 +124,7 @@ public record RestoreConfig(
     private Path walDir;
     private boolean skipHashCheck;
     private long bumpRevision;
+    private boolean authOff;
     private boolean markCompacted;
     private boolean preallocateWal;
 
@@ -135,6 +140,8 @@ public record RestoreConfig(
     public Builder bumpRevision(long v) { this.bumpRevision = v; return this; }
     public Builder markCompacted(boolean v) { this.markCompacted = v; return this; }
     public Builder preallocateWal(boolean v) { this.preallocateWal = v; return this; }
+    /** Drills only (see {@link RestoreConfig#authOff()}): not a restore flag. */
+    Builder authOff(boolean v) { this.authOff = v; return this; }
 
     /**
      * A config for {@link DataDirWriter#writeCluster}: the cluster flags set here, with
@@ -154,7 +161,7 @@ public record RestoreConfig(
       Path data = dataDir != null ? dataDir : defaultDataDir(name);
       Path wal = walDir != null ? walDir : data.resolve("member").resolve("wal");
       return new RestoreConfig(name, cluster, initialClusterToken, initialAdvertisePeerUrls, data, wal,
-          skipHashCheck, bumpRevision, markCompacted, preallocateWal);
+          skipHashCheck, bumpRevision, markCompacted, preallocateWal, authOff);
     }
   }
 }

@@ -17,6 +17,8 @@ public final class EtcdSchema {
   public static final byte[] MEMBERS_REMOVED = bytes("members_removed");
   public static final byte[] AUTH = bytes("auth");
   public static final byte[] AUTH_USERS = bytes("authUsers");
+  /** In {@link #AUTH}: one byte, 1 when auth is on (auth/store.go enableFlagKey). */
+  public static final byte[] AUTH_ENABLED = bytes("authEnabled");
   public static final byte[] AUTH_ROLES = bytes("authRoles");
 
   /** {@code meta/consistent_index}: u64 BE, the raft index applied to the backend. */
