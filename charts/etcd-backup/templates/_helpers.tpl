@@ -260,7 +260,7 @@ priorityClassName: {{ . }}
 {{- else }}
   secret:
     secretName: {{ .Values.etcd.tls.existingSecret }}
-    defaultMode: 0440
+    defaultMode: 288  # 0440: YAML 1.1 reads a leading 0 as octal, YAML 1.2 does not
     items:
       - {key: ca.crt, path: ca.crt}
       - {key: tls.crt, path: tls.crt}
@@ -276,7 +276,7 @@ priorityClassName: {{ . }}
 - name: age-recipients
   secret:
     secretName: {{ .secret }}
-    defaultMode: 0444
+    defaultMode: 292  # 0444
     items:
       - {key: {{ .key }}, path: {{ .key }}}
 {{- else if .configMap }}
@@ -352,7 +352,7 @@ priorityClassName: {{ . }}
 {{- $a := list -}}
 {{- range (include "etcd-backup.retentionFlags" . | fromJsonArray) -}}
 {{- $v := get $r (index . 1) -}}
-{{- if not (kindIs "invalid" $v) -}}
+{{- if and (not (kindIs "invalid" $v)) (ne (toString $v) "") -}}
 {{- $a = append $a (printf "--%s=%s" (index . 0) (include "etcd-backup.scalar" $v)) -}}
 {{- end -}}
 {{- end -}}
