@@ -48,6 +48,11 @@ public final class Main {
     setIfAbsent("org.slf4j.simpleLogger.log.io.etcdbackup", debug ? "debug" : "info");
     // jetcd logs every retry it gives up on at warn; we report the failure ourselves, in one line.
     setIfAbsent("org.slf4j.simpleLogger.log.io.etcd.jetcd", debug ? "debug" : "error");
+    // Never at debug, even with --debug: gRPC's HTTP/2 frame logger (grpc-netty's NettyClientHandler)
+    // dumps every frame, which holds the etcd password of the Authenticate call (hex) and the auth
+    // token of every later call (its "token" header). Debug output is pasted into tickets.
+    System.setProperty("org.slf4j.simpleLogger.log.io.grpc.netty.NettyClientHandler", "info");
+    System.setProperty("org.slf4j.simpleLogger.log.io.netty.handler.codec.http2", "info");
     // gRPC and netty log through java.util.logging; keep them quiet unless debugging.
     java.util.logging.Logger.getLogger("").setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
     for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
