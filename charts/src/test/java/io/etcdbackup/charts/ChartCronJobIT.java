@@ -127,6 +127,8 @@ class ChartCronJobIT {
     assertThat(exprs).contains("3 * max by (cluster) (etcd_backup_expected_interval_seconds)")
         .contains("7200 * group by (cluster)").contains("> 15 * 86400")
         .contains("or (absent(etcd_backup_store_newest_timestamp_seconds{cluster=\"edge\"})");
+    assertThat(tuned.findValues("description").toString()).as("the text follows the thresholds")
+        .contains("(3 times the expected interval, or 2h where none is reported)").doesNotContain("twice");
   }
 
   /** Runs {@code cronJob}'s container as {@link LocalPod} does, to its end. */

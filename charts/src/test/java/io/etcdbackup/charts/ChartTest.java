@@ -161,6 +161,40 @@ class ChartTest {
   }
 
   @Test
+  void theAlertTextsStateTheThresholdsTheValuesSet() {
+    Map<String, Object> v = Chart.minimal();
+    v.put("prometheusRule.autodetect", false);
+    String defaults = rulesText(v);
+    assertThat(defaults).contains("(twice the expected interval, or 25h where none is reported)")
+        .contains("for over 8 days").contains("# fallback, 25h in seconds").contains("# drill limit, 8 days");
+
+    v.put("prometheusRule.ageFactor", 3);
+    v.put("prometheusRule.fallbackSeconds", 7200);
+    v.put("prometheusRule.drillStaleDays", 15);
+    String tuned = rulesText(v);
+    assertThat(tuned).contains("(3 times the expected interval, or 2h where none is reported)")
+        .contains("for over 15 days").contains("7200 * group by (cluster) (  # fallback, 2h in seconds")
+        .contains("> 15 * 86400  # drill limit, 15 days")
+        .doesNotContain("twice").doesNotContain("25h").doesNotContain("8 days");
+
+    v.put("prometheusRule.ageFactor", 1);
+    v.put("prometheusRule.fallbackSeconds", 5400);
+    assertThat(rulesText(v)).contains("(once the expected interval, or 90m where none is reported)");
+    v.put("prometheusRule.fallbackSeconds", 100);
+    assertThat(rulesText(v)).contains("or 100s where none is reported");
+  }
+
+  /** The PrometheusRule's expressions, summaries and descriptions, one per line. */
+  private static String rulesText(Map<String, Object> values) {
+    JsonNode groups = Chart.render(values).one("PrometheusRule").path("spec").path("groups");
+    List<String> texts = new ArrayList<>();
+    for (String field : List.of("expr", "summary", "description")) {
+      groups.findValues(field).forEach(n -> texts.add(n.asString()));
+    }
+    return String.join("\n", texts);
+  }
+
+  @Test
   void thePushgatewayBringsTheExpectedIntervalAndNotWithoutIt() {
     Map<String, Object> v = Chart.minimal();
     v.put("metrics.pushgateway", "http://pushgateway.monitoring:9091");
