@@ -8,6 +8,7 @@ import io.kubernetes.client.openapi.models.V1CronJob;
 import io.kubernetes.client.openapi.models.V1Deployment;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1PersistentVolumeClaim;
+import io.kubernetes.client.openapi.models.V1PodDisruptionBudget;
 import io.kubernetes.client.openapi.models.V1Service;
 import io.kubernetes.client.openapi.models.V1ServiceAccount;
 import java.io.IOException;
@@ -49,7 +50,8 @@ final class Chart {
       "Service", j -> parse(() -> V1Service.fromJson(j)),
       "ServiceAccount", j -> parse(() -> V1ServiceAccount.fromJson(j)),
       "ConfigMap", j -> parse(() -> V1ConfigMap.fromJson(j)),
-      "PersistentVolumeClaim", j -> parse(() -> V1PersistentVolumeClaim.fromJson(j)));
+      "PersistentVolumeClaim", j -> parse(() -> V1PersistentVolumeClaim.fromJson(j)),
+      "PodDisruptionBudget", j -> parse(() -> V1PodDisruptionBudget.fromJson(j)));
 
   /** The Prometheus Operator's kinds have no official models: their metadata is parsed, their spec keys checked. */
   private static final Map<String, Set<String>> OPERATOR_SPEC_KEYS = Map.of(

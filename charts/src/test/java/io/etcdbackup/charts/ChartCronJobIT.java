@@ -6,7 +6,6 @@ import io.etcdbackup.testing.EtcdCluster;
 import io.etcdbackup.testing.EtcdClusterExtension;
 import io.etcdbackup.testing.EtcdVersion;
 import io.etcdbackup.testing.Exec;
-import io.etcdbackup.testing.ProjectPaths;
 import io.etcdbackup.testing.S3Server;
 import java.io.File;
 import java.io.IOException;
@@ -15,8 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,10 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The rendered CronJob's container runs for real: its command, args and env exactly as rendered,
- * Secrets, ConfigMaps, hostPaths and emptyDirs mapped to temporary directories (the only change to
- * the command line: a mount path becomes that directory), run with the packaged jar through
- * bin/etcd-backup against a real etcd over mutual TLS and S3Proxy. A flag the chart renders that
+ * The rendered CronJob's container runs for real ({@link LocalPod}): its command, args and env
+ * exactly as rendered, Secrets, ConfigMaps, hostPaths and emptyDirs mapped to temporary
+ * directories (the only change to the command line: a mount path becomes that directory), run
+ * with the packaged jar through bin/etcd-backup against a real etcd over mutual TLS and S3Proxy. A flag the chart renders that
  * the CLI does not know, a wrong path or a wrong env name fails here. And the rendered
  * PrometheusRule's groups pass promtool's check and the existing unit tests of the rules.
  */
@@ -54,23 +51,10 @@ class ChartCronJobIT {
     String prefix = S3.newPrefix("chart");
 
     // The cluster's objects the pod refers to, as `kubectl create secret` would hold them.
-    Map<String, Map<String, byte[]>> objects = new HashMap<>();
-    objects.put("secret/etcd-client", Map.of("ca.crt", Files.readAllBytes(etcd.caFile()),
-        "tls.crt", Files.readAllBytes(etcd.clientCert().cert()), "tls.key", Files.readAllBytes(etcd.clientCert().key())));
-    objects.put("secret/s3-writer", Map.of("AWS_ACCESS_KEY_ID", S3.accessKey().getBytes(StandardCharsets.UTF_8),
-        "AWS_SECRET_ACCESS_KEY", S3.secretKey().getBytes(StandardCharsets.UTF_8)));
+    Map<String, Map<String, byte[]>> objects = LiveCluster.objects(etcd, S3);
     objects.put("configmap/age-recipients", Map.of("recipients.txt", (recipient + "\n").getBytes(StandardCharsets.UTF_8)));
 
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("clusterName", "chart-it");
-    v.put("etcd.endpoints[0]", etcd.member(0).clientUrl());
-    v.put("etcd.tls.existingSecret", "etcd-client");
-    v.put("store.s3.bucket", S3.bucket());
-    v.put("store.s3.prefix", prefix);
-    v.put("store.s3.endpoint", S3.endpoint().toString());
-    v.put("store.s3.pathStyle", true);
-    v.put("store.s3.region", S3Server.REGION);
-    v.put("store.s3.existingSecret", "s3-writer");
+    Map<String, Object> v = LiveCluster.values(etcd, S3, "chart-it", prefix);
     v.put("encryption.recipientsFrom.configMap", "age-recipients");
     // retention that shows on the second run: keep one, no grace, a floor of one
     v.put("retention.keepLast", 1);
@@ -105,12 +89,12 @@ class ChartCronJobIT {
     List<String> store = List.of("--from", S3.storeUri(prefix).toString(), "--cluster-name", "chart-it",
         "--s3-endpoint", S3.endpoint().toString(), "--s3-path-style", "--s3-region", S3Server.REGION);
     String[] creds = {"AWS_ACCESS_KEY_ID", S3.accessKey(), "AWS_SECRET_ACCESS_KEY", S3.secretKey()};
-    List<String> list = new ArrayList<>(List.of(bin(), "list", "-o", "json"));
+    List<String> list = new ArrayList<>(List.of(LocalPod.bin(), "list", "-o", "json"));
     list.addAll(store);
     JsonNode listed = Chart.JSON.readTree(Exec.run(list, tmp, Duration.ofMinutes(2), creds).stdoutOrThrow());
     JsonNode backups = listed.isArray() ? listed : listed.path("backups");
     assertThat(backups.size()).as("retention kept one: %s", listed).isEqualTo(1);
-    List<String> verify = new ArrayList<>(List.of(bin(), "verify", "latest", "--identity-file", identity.toString()));
+    List<String> verify = new ArrayList<>(List.of(LocalPod.bin(), "verify", "latest", "--identity-file", identity.toString()));
     verify.addAll(store);
     Exec.Result verified = Exec.run(verify, tmp, Duration.ofMinutes(2), creds);
     assertThat(verified.exitCode()).as("%s", verified).isZero();
@@ -143,112 +127,21 @@ class ChartCronJobIT {
     assertThat(exprs).contains("3 * max by (cluster) (etcd_backup_expected_interval_seconds)")
         .contains("7200 * group by (cluster)").contains("> 15 * 86400")
         .contains("or (absent(etcd_backup_store_newest_timestamp_seconds{cluster=\"edge\"})");
+    assertThat(tuned.findValues("description").toString()).as("the text follows the thresholds")
+        .contains("(3 times the expected interval, or 2h where none is reported)").doesNotContain("twice");
   }
 
-  /**
-   * Runs {@code cronJob}'s only container as the kubelet would, on this machine: every volume a
-   * directory under {@code root} (filled from {@code objects} for secrets, configMaps and hostPaths),
-   * each mount path in the args replaced by its directory, the env resolved from {@code objects}
-   * and nothing else in it but PATH and JAVA_HOME.
-   */
+  /** Runs {@code cronJob}'s container as {@link LocalPod} does, to its end. */
   private static Exec.Result runContainer(JsonNode cronJob, Map<String, Map<String, byte[]>> objects, Path root)
       throws IOException, InterruptedException {
-    JsonNode pod = cronJob.path("spec").path("jobTemplate").path("spec").path("template").path("spec");
-    JsonNode c = pod.path("containers").path(0);
-    assertThat(pod.path("containers").size()).isEqualTo(1);
-
-    Map<String, Path> mountDirs = new LinkedHashMap<>();
-    for (JsonNode m : c.path("volumeMounts")) {
-      String name = m.path("name").asString();
-      Path dir = Files.createDirectories(root.resolve(name));
-      fill(dir, ChartTest.volume(pod, name), objects);
-      mountDirs.put(m.path("mountPath").asString(), dir);
-    }
-    List<String> mountPaths = new ArrayList<>(mountDirs.keySet());
-    mountPaths.sort(Comparator.comparingInt(String::length).reversed());
-
-    List<String> command = new ArrayList<>();
-    List<String> rendered = ChartTest.strings(c.path("command"));
-    assertThat(rendered).as("the image's etcd-backup on PATH").containsExactly("etcd-backup");
-    command.add(bin());
-    for (String arg : ChartTest.strings(c.path("args"))) {
-      command.add(mapPaths(arg, mountPaths, mountDirs));
-    }
-
-    ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile());
-    Map<String, String> env = pb.environment();
-    env.keySet().removeIf(k -> !k.equals("PATH") && !k.equals("JAVA_HOME"));
-    for (JsonNode e : c.path("env")) {
-      String name = e.path("name").asString();
-      JsonNode ref = e.path("valueFrom").path("secretKeyRef");
-      if (ref.isMissingNode()) {
-        env.put(name, e.path("value").asString());
-      } else {
-        byte[] value = lookup(objects, "secret/" + ref.path("name").asString(), ref.path("key").asString());
-        env.put(name, new String(value, StandardCharsets.UTF_8));
-      }
-    }
-    Path out = root.resolve("stdout");
-    Path err = root.resolve("stderr");
-    Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    LocalPod pod = LocalPod.of(cronJob.path("spec").path("jobTemplate").path("spec").path("template").path("spec"), root);
+    ProcessBuilder pb = pod.process(objects);
+    Process p = pb.start();
     if (!p.waitFor(3, TimeUnit.MINUTES)) {
       p.destroyForcibly();
-      throw new AssertionError(String.join(" ", command) + " did not finish: " + Files.readString(err));
+      throw new AssertionError(String.join(" ", pb.command()) + " did not finish: " + Files.readString(pod.stderr()));
     }
-    return new Exec.Result(command, p.exitValue(), Files.readString(out), Files.readString(err));
-  }
-
-  private static String mapPaths(String arg, List<String> mountPaths, Map<String, Path> dirs) {
-    int eq = arg.indexOf('=');
-    String value = eq < 0 ? arg : arg.substring(eq + 1);
-    for (String mp : mountPaths) {
-      if (value.equals(mp) || value.startsWith(mp + "/")) {
-        return (eq < 0 ? "" : arg.substring(0, eq + 1)) + dirs.get(mp) + value.substring(mp.length());
-      }
-    }
-    return arg;
-  }
-
-  private static void fill(Path dir, JsonNode volume, Map<String, Map<String, byte[]>> objects) throws IOException {
-    if (volume.has("emptyDir") || volume.has("persistentVolumeClaim")) {
-      return;
-    }
-    String source;
-    JsonNode items;
-    if (volume.has("secret")) {
-      source = "secret/" + volume.path("secret").path("secretName").asString();
-      items = volume.path("secret").path("items");
-    } else if (volume.has("configMap")) {
-      source = "configmap/" + volume.path("configMap").path("name").asString();
-      items = volume.path("configMap").path("items");
-    } else if (volume.has("hostPath")) {
-      source = "hostPath/" + volume.path("hostPath").path("path").asString();
-      items = null;
-    } else {
-      throw new AssertionError("a volume the test cannot map: " + volume);
-    }
-    Map<String, byte[]> data = objects.get(source);
-    assertThat(data).as("the test's %s", source).isNotNull();
-    if (items == null || items.isMissingNode()) {
-      for (var e : data.entrySet()) {
-        Files.write(dir.resolve(e.getKey()), e.getValue());
-      }
-    } else {
-      for (JsonNode item : items) {
-        Files.write(dir.resolve(item.path("path").asString()), lookup(objects, source, item.path("key").asString()));
-      }
-    }
-  }
-
-  private static byte[] lookup(Map<String, Map<String, byte[]>> objects, String source, String key) {
-    Map<String, byte[]> data = objects.get(source);
-    assertThat(data).as("the test's %s", source).isNotNull();
-    assertThat(data).as("%s has key %s", source, key).containsKey(key);
-    return data.get(key);
-  }
-
-  private static String bin() {
-    return ProjectPaths.root().resolve("bin/etcd-backup").toString();
+    return new Exec.Result(pb.command(), p.exitValue(), Files.readString(pod.stdout()), Files.readString(pod.stderr()));
   }
 
   private static void assertPromtool(Path dir, String... args) {

@@ -161,6 +161,40 @@ class ChartTest {
   }
 
   @Test
+  void theAlertTextsStateTheThresholdsTheValuesSet() {
+    Map<String, Object> v = Chart.minimal();
+    v.put("prometheusRule.autodetect", false);
+    String defaults = rulesText(v);
+    assertThat(defaults).contains("(twice the expected interval, or 25h where none is reported)")
+        .contains("for over 8 days").contains("# fallback, 25h in seconds").contains("# drill limit, 8 days");
+
+    v.put("prometheusRule.ageFactor", 3);
+    v.put("prometheusRule.fallbackSeconds", 7200);
+    v.put("prometheusRule.drillStaleDays", 15);
+    String tuned = rulesText(v);
+    assertThat(tuned).contains("(3 times the expected interval, or 2h where none is reported)")
+        .contains("for over 15 days").contains("7200 * group by (cluster) (  # fallback, 2h in seconds")
+        .contains("> 15 * 86400  # drill limit, 15 days")
+        .doesNotContain("twice").doesNotContain("25h").doesNotContain("8 days");
+
+    v.put("prometheusRule.ageFactor", 1);
+    v.put("prometheusRule.fallbackSeconds", 5400);
+    assertThat(rulesText(v)).contains("(once the expected interval, or 90m where none is reported)");
+    v.put("prometheusRule.fallbackSeconds", 100);
+    assertThat(rulesText(v)).contains("or 100s where none is reported");
+  }
+
+  /** The PrometheusRule's expressions, summaries and descriptions, one per line. */
+  private static String rulesText(Map<String, Object> values) {
+    JsonNode groups = Chart.render(values).one("PrometheusRule").path("spec").path("groups");
+    List<String> texts = new ArrayList<>();
+    for (String field : List.of("expr", "summary", "description")) {
+      groups.findValues(field).forEach(n -> texts.add(n.asString()));
+    }
+    return String.join("\n", texts);
+  }
+
+  @Test
   void thePushgatewayBringsTheExpectedIntervalAndNotWithoutIt() {
     Map<String, Object> v = Chart.minimal();
     v.put("metrics.pushgateway", "http://pushgateway.monitoring:9091");
@@ -360,6 +394,73 @@ class ChartTest {
     assertThat(drill.path("kind").asString()).isEqualTo("drill");
     assertThat(drill.has("keep-last")).as("only backup jobs get retention").isFalse();
     assertThat(pod.path("terminationGracePeriodSeconds").asInt()).isGreaterThan(30);
+    assertThat(r.ofKind("PodDisruptionBudget")).as("one replica: a budget would block every drain").isEmpty();
+    assertThat(pod.has("topologySpreadConstraints")).isFalse();
+  }
+
+  @Test
+  void daemonReplicasWithElectionRollOneAtATimeWithABudgetOfOne() {
+    Map<String, Object> v = ChartTest.presetValues("kubeadm");
+    v.put("mode", "daemon");
+    v.put("daemon.replicas", 3);
+    v.put("daemon.election.enabled", true);
+    v.put("daemon.election.ttl", "10s");
+    Chart.Rendered r = Chart.render(v).parseStrictly();
+    JsonNode d = r.named("Deployment", "eb-etcd-backup-daemon");
+    assertThat(d.path("spec").path("replicas").asInt()).isEqualTo(3);
+    JsonNode strategy = d.path("spec").path("strategy");
+    assertThat(strategy.path("type").asString()).isEqualTo("RollingUpdate");
+    assertThat(strategy.path("rollingUpdate").path("maxSurge").asInt(-1)).as("no surge: hostNetwork ports").isZero();
+    assertThat(strategy.path("rollingUpdate").path("maxUnavailable").asInt()).isEqualTo(1);
+    JsonNode pod = d.path("spec").path("template").path("spec");
+    assertThat(strings(pod.path("containers").path(0).path("args"))).containsExactly("schedule",
+        "--config=/etc/etcd-backup/schedule/schedule.yaml", "--listen=:9808", "--shutdown-grace=30s", "--election",
+        "--election-ttl=10s");
+    JsonNode podLabels = d.path("spec").path("template").path("metadata").path("labels");
+    JsonNode spread = pod.path("topologySpreadConstraints").path(0);
+    assertThat(spread.path("topologyKey").asString()).isEqualTo("kubernetes.io/hostname");
+    assertThat(spread.path("whenUnsatisfiable").asString()).as("never Pending for want of a node").isEqualTo("ScheduleAnyway");
+    assertSelects(spread.path("labelSelector").path("matchLabels"), podLabels);
+
+    JsonNode pdb = r.one("PodDisruptionBudget");
+    assertThat(pdb.path("spec").path("maxUnavailable").asInt()).isEqualTo(1);
+    assertSelects(pdb.path("spec").path("selector").path("matchLabels"), podLabels);
+    // the election is named after the file's cluster-name, which --election needs
+    JsonNode schedule = Chart.YAML.readTree(r.named("ConfigMap", "eb-etcd-backup-daemon").path("data").path("schedule.yaml").asString());
+    assertThat(schedule.path("cluster-name").asString()).isEqualTo("prod");
+
+    // election with one replica: the flags, but Recreate and no budget
+    v.put("daemon.replicas", 1);
+    v.remove("daemon.election.ttl");
+    Chart.Rendered one = Chart.render(v).parseStrictly();
+    JsonNode single = one.named("Deployment", "eb-etcd-backup-daemon");
+    assertThat(single.path("spec").path("strategy").path("type").asString()).isEqualTo("Recreate");
+    assertThat(strings(single.path("spec").path("template").path("spec").path("containers").path(0).path("args")))
+        .endsWith("--election", "--election-ttl=15s");
+    assertThat(one.ofKind("PodDisruptionBudget")).isEmpty();
+  }
+
+  @Test
+  void aChangedScheduleRollsTheDaemonOut() {
+    Map<String, Object> v = Chart.minimal();
+    v.put("mode", "daemon");
+    String before = scheduleChecksum(Chart.render(v));
+    assertThat(before).isNotBlank().isEqualTo(scheduleChecksum(Chart.render(v)));
+    v.put("retention.keepLast", 5);
+    assertThat(scheduleChecksum(Chart.render(v))).isNotEqualTo(before);
+  }
+
+  private static String scheduleChecksum(Chart.Rendered r) {
+    return r.named("Deployment", "eb-etcd-backup-daemon").path("spec").path("template").path("metadata")
+        .path("annotations").path("checksum/schedule").asString();
+  }
+
+  /** Every label of {@code selector} is on {@code labels} with its value. */
+  private static void assertSelects(JsonNode selector, JsonNode labels) {
+    assertThat(selector.size()).isPositive();
+    for (String k : ((ObjectNode) selector).propertyNames()) {
+      assertThat(labels.path(k).asString()).as("pod label %s", k).isEqualTo(selector.path(k).asString());
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -403,14 +504,23 @@ class ChartTest {
   }
 
   @Test
-  void theSchemaRefusesQuartzCronForTheCronJobAndASecondDaemon() {
+  void theSchemaRefusesQuartzCronForTheCronJobAndASecondDaemonWithoutElection() {
     Map<String, Object> v = Chart.minimal();
     v.put("cronjob.schedule", "0 0 * * * ?");
     assertThat(Chart.renderError(v)).contains("at '/cronjob/schedule'");
     Map<String, Object> d = Chart.minimal();
     d.put("mode", "daemon");
     d.put("daemon.replicas", 2);
-    assertThat(Chart.renderError(d)).contains("at '/daemon/replicas': value must be 1");
+    assertThat(Chart.renderError(d)).as("either one replica, or the election on")
+        .contains("at '/daemon/replicas': value must be 1").contains("at '/daemon/election/enabled': value must be true");
+    d.put("daemon.election.enabled", true);
+    d.put("daemon.election.ttl", "1s");
+    assertThat(Chart.renderError(d)).contains("at '/daemon/election/ttl'");
+    d.put("daemon.election.ttl", "2500ms");
+    assertThat(Chart.renderError(d)).contains("at '/daemon/election/ttl'");
+    d.put("daemon.replicas", 0);
+    d.put("daemon.election.ttl", "1m");
+    assertThat(Chart.renderError(d)).contains("at '/daemon/replicas': minimum: got 0, want 1");
   }
 
   @Test
