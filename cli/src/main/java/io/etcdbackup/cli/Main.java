@@ -1,8 +1,10 @@
 package io.etcdbackup.cli;
 
+import io.etcdbackup.cli.logging.LogLines;
 import io.etcdbackup.core.run.Cancellation;
 import java.io.PrintWriter;
 import java.util.Map;
+import org.slf4j.event.Level;
 import picocli.CommandLine;
 
 /** The {@code etcd-backup} command line. */
@@ -10,7 +12,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    configureLogging(GlobalOptions.debug(args));
+    configureLogging(GlobalOptions.debug(args), GlobalOptions.logFormat(args, System.getenv()));
     Signals.install();
     System.exit(newCommandLine(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true))
         .execute(args));
@@ -35,34 +37,27 @@ public final class Main {
   }
 
   /**
-   * slf4j-simple reads its settings once, when the first logger is made: set them before anything
-   * logs. Our own state changes at info, libraries at warn; {@code --debug} shows everything.
+   * Set before anything logs. Our own state changes at info, libraries at warn; {@code --debug}
+   * shows everything but gRPC's frame dumps; {@code --log-format json} makes every line, the JDK
+   * logging of gRPC and netty included, one JSON object.
    */
-  private static void configureLogging(boolean debug) {
-    setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
-    setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
-    setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSX");
-    setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
-    setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
-    setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", debug ? "debug" : "warn");
-    setIfAbsent("org.slf4j.simpleLogger.log.io.etcdbackup", debug ? "debug" : "info");
+  static void configureLogging(boolean debug, LogLines.Format format) {
+    Map<String, Level> levels = new java.util.HashMap<>();
+    levels.put("io.etcdbackup", debug ? Level.DEBUG : Level.INFO);
     // jetcd logs every retry it gives up on at warn; we report the failure ourselves, in one line.
-    setIfAbsent("org.slf4j.simpleLogger.log.io.etcd.jetcd", debug ? "debug" : "error");
+    levels.put("io.etcd.jetcd", debug ? Level.DEBUG : Level.ERROR);
     // Never at debug, even with --debug: gRPC's HTTP/2 frame logger (grpc-netty's NettyClientHandler)
     // dumps every frame, which holds the etcd password of the Authenticate call (hex) and the auth
     // token of every later call (its "token" header). Debug output is pasted into tickets.
-    System.setProperty("org.slf4j.simpleLogger.log.io.grpc.netty.NettyClientHandler", "info");
-    System.setProperty("org.slf4j.simpleLogger.log.io.netty.handler.codec.http2", "info");
-    // gRPC and netty log through java.util.logging; keep them quiet unless debugging.
-    java.util.logging.Logger.getLogger("").setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
-    for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
-      h.setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
+    levels.put("io.grpc.netty.NettyClientHandler", Level.INFO);
+    levels.put("io.netty.handler.codec.http2", Level.INFO);
+    LogLines.configure(format, debug ? Level.DEBUG : Level.WARN, levels);
+    // gRPC and netty also log through java.util.logging: through the same lines, quiet unless debugging.
+    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    for (java.util.logging.Handler h : root.getHandlers()) {
+      root.removeHandler(h);
     }
-  }
-
-  private static void setIfAbsent(String key, String value) {
-    if (System.getProperty(key) == null) {
-      System.setProperty(key, value);
-    }
+    root.addHandler(LogLines.julHandler());
+    root.setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
   }
 }

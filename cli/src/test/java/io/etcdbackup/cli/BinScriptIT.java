@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -107,6 +108,24 @@ class BinScriptIT {
     Exec.Result quiet = Exec.run(List.of("script", "-qefc", line + " --quiet", "/dev/null"), cwd, Duration.ofMinutes(2));
     assertThat(quiet.exitCode()).as(quiet.toString()).isZero();
     assertThat(quiet.stdout()).doesNotContain(ERASE_LINE);
+  }
+
+  @Test
+  void logFormatJsonMakesEveryLogLineAJsonObject(@TempDir Path cwd) throws Exception {
+    List<String> args = snapshotArgs(cwd, "--log-format", "json");
+    Exec.Result r = etcdBackup(cwd, args.subList(1, args.size()));
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    List<String> lines = r.stderr().lines().toList();
+    assertThat(lines).isNotEmpty();
+    java.util.List<JsonNode> events = new ArrayList<>();
+    for (String l : lines) {
+      events.add(Formats.JSON.readTree(l)); // throws on a line that is not one JSON object
+    }
+    assertThat(events).anySatisfy(e -> {
+      assertThat(e.get("message").asString()).contains("backup committed");
+      assertThat(e.get("cluster").asString()).isEqualTo("bin");
+      assertThat(e.get("level").asString()).isEqualTo("INFO");
+    });
   }
 
   @Test
