@@ -73,7 +73,7 @@ final class ScheduleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ScheduleConfig first = ScheduleConfig.load(config);
+    ScheduleConfig first = ScheduleConfig.load(config, parent.env());
     ScheduleDaemon.Options options = new ScheduleDaemon.Options(ListenAddress.parse("--listen", listen), shutdownGrace,
         Optional.ofNullable(maxBackupAge), Optional.ofNullable(stateDir));
     Optional<EtcdElection.Options> elect = election ? Optional.of(new EtcdElection.Options(first.clusterName().orElseThrow(
@@ -111,7 +111,7 @@ final class ScheduleCommand implements Callable<Integer> {
   private synchronized void reload(AtomicReference<Generation> next, Cancellation round) {
     LOG.info("SIGHUP received: reloading {}", config);
     try {
-      Generation g = Generation.open(ScheduleConfig.load(config));
+      Generation g = Generation.open(ScheduleConfig.load(config, parent.env()));
       Generation older = next.getAndSet(g);
       if (older != null) {
         older.close(); // two SIGHUPs before the first took effect: the newer file wins

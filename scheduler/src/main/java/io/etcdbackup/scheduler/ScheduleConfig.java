@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -130,19 +131,60 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
   private static final Set<String> DRILL_KEYS = Set.of("identity-file", "scratch-dir", "drill-etcd",
       "drill-boot-timeout");
 
+  /**
+   * The environment variables a key of the file falls back to when the file leaves it out: the
+   * variable of the CLI flag of the same name ({@code s3-region}: {@code ETCD_BACKUP_S3_REGION}),
+   * and for the connection keys etcdctl's too ({@code ETCDCTL_ENDPOINTS}); {@code store.uri} has
+   * {@code ETCD_BACKUP_STORE_URI}. The file wins where it has the key, as a flag wins over its
+   * variable. Jobs come from the file only.
+   */
+  static final Map<String, List<String>> ENV_KEYS = envKeys();
+
+  private static Map<String, List<String>> envKeys() {
+    Map<String, List<String>> m = new LinkedHashMap<>();
+    for (String k : List.of("cluster-name", "spool-dir")) {
+      m.put(k, List.of(envName("ETCD_BACKUP_", k)));
+    }
+    for (String k : List.of("endpoints", "cacert", "cert", "key", "user", "insecure-skip-tls-verify", "dial-timeout",
+        "command-timeout")) {
+      m.put("etcd." + k, List.of(envName("ETCD_BACKUP_", k), envName("ETCDCTL_", k)));
+    }
+    m.put("etcd.password-file", List.of(envName("ETCD_BACKUP_", "password-file")));
+    m.put("store.uri", List.of("ETCD_BACKUP_STORE_URI"));
+    for (String k : List.of("s3-region", "s3-endpoint", "s3-path-style", "s3-ca-bundle", "s3-access-key-id",
+        "s3-secret-access-key-file", "s3-profile", "s3-sse", "s3-sse-kms-key-id", "s3-part-size", "s3-max-parts-in-flight",
+        "s3-object-lock-days", "s3-object-lock-mode")) {
+      m.put("store." + k, List.of(envName("ETCD_BACKUP_", k)));
+    }
+    return Map.copyOf(m);
+  }
+
+  private static String envName(String prefix, String key) {
+    return prefix + key.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
   /** Reads and checks {@code file}. @throws InvalidInputException naming the file and the key */
   public static ScheduleConfig load(Path file) {
+    return load(file, Map.of());
+  }
+
+  /** As {@link #load(Path)}, with {@code env} filling the keys the file leaves out ({@link #ENV_KEYS}). */
+  public static ScheduleConfig load(Path file, Map<String, String> env) {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new InvalidInputException("--config (" + file + ") cannot be read: " + e.getMessage(), e);
     }
-    return parse(file, text);
+    return parse(file, text, env);
+  }
+
+  static ScheduleConfig parse(Path file, String text) {
+    return parse(file, text, Map.of());
   }
 
   /** Checks {@code text} as if read from {@code file} (relative paths in it stay relative to the working directory). */
-  static ScheduleConfig parse(Path file, String text) {
+  static ScheduleConfig parse(Path file, String text, Map<String, String> env) {
     Object root;
     try {
       root = YAML.readValue(text, Object.class);
@@ -152,10 +194,11 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
     if (root == null) {
       throw new InvalidInputException(file + ": the file is empty: it needs at least etcd, store and jobs");
     }
-    Section top = new Section(file, "", root);
+    Section top = new Section(file, "", root).fallingBackTo(env);
     Optional<String> clusterName = top.string("cluster-name").map(v -> top.check("cluster-name", () -> Layout.checkClusterName(v)));
-    EtcdConnectionConfig etcd = etcd(top.section("etcd").orElseThrow(() -> top.missing("etcd")));
-    Store store = store(top.section("store").orElseThrow(() -> top.missing("store")));
+    // a section the environment can fill may be left out of the file
+    EtcdConnectionConfig etcd = etcd(top.section("etcd").orElseGet(() -> top.emptySection("etcd")).fallingBackTo(env));
+    Store store = store(top.section("store").orElseGet(() -> top.emptySection("store")).fallingBackTo(env));
     Optional<Path> spoolDir = top.path("spool-dir");
     List<Section> jobSections = top.sections("jobs");
     if (jobSections.isEmpty()) {
@@ -329,6 +372,8 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
     private final String path;
     private final Map<String, Object> values;
     private final Set<String> read = new HashSet<>();
+    /** Keys taken from the environment, with the variable each came from (for messages). */
+    private final Map<String, String> fromEnv = new HashMap<>();
 
     Section(Path file, String path, Object node) {
       this.file = file;
@@ -349,13 +394,50 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
       this.read.addAll(other.read);
     }
 
+    /** An empty mapping at {@code k}, for a section the environment fills. */
+    Section emptySection(String k) {
+      return new Section(file, key(k), new LinkedHashMap<>());
+    }
+
+    /**
+     * Fills the keys of {@link #ENV_KEYS} that this mapping leaves out from {@code env}, each
+     * value read as a YAML scalar (so that {@code true} and {@code 8} have the types the file's would).
+     */
+    Section fallingBackTo(Map<String, String> env) {
+      ENV_KEYS.forEach((fullKey, vars) -> {
+        int dot = fullKey.lastIndexOf('.');
+        String sectionPath = dot < 0 ? "" : fullKey.substring(0, dot);
+        String k = fullKey.substring(dot + 1);
+        if (!sectionPath.equals(path) || values.get(k) != null) {
+          return;
+        }
+        for (String var : vars) {
+          String v = env.get(var);
+          if (v != null && !v.isEmpty()) {
+            Object scalar;
+            try {
+              scalar = YAML.readValue(v, Object.class);
+            } catch (JacksonException e) {
+              scalar = v;
+            }
+            values.put(k, scalar == null || scalar instanceof Map || scalar instanceof List ? v : scalar);
+            fromEnv.put(k, var);
+            return;
+          }
+        }
+      });
+      return this;
+    }
+
     /** The same mapping, its keys named under {@code jobs[<name>]} once the name is known. */
     Section named(String name) {
       return new Section(this, "jobs[" + name + "]");
     }
 
     String key(String k) {
-      return path.isEmpty() ? k : path + "." + k;
+      String name = path.isEmpty() ? k : path + "." + k;
+      String var = fromEnv.get(k);
+      return var == null ? name : name + " (from " + var + ")";
     }
 
     InvalidInputException error(String k, String problem) {
@@ -363,7 +445,10 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
     }
 
     InvalidInputException missing(String k) {
-      return new InvalidInputException(file + ": " + key(k) + " is missing");
+      String full = path.isEmpty() ? k : path + "." + k;
+      List<String> vars = ENV_KEYS.getOrDefault(full, List.of());
+      return new InvalidInputException(file + ": " + key(k) + " is missing"
+          + (vars.isEmpty() ? "" : " (or set " + vars.get(0) + ")"));
     }
 
     boolean seen(String k) {

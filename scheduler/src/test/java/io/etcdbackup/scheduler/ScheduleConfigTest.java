@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -109,12 +110,14 @@ class ScheduleConfigTest {
 
   @Test
   void missingSectionsAndKeys() {
-    assertThatThrownBy(() -> parse("jobs: []\n")).hasMessage("schedule.yaml: etcd is missing");
+    assertThatThrownBy(() -> parse("jobs: []\n"))
+        .hasMessage("schedule.yaml: etcd.endpoints is missing (or set ETCD_BACKUP_ENDPOINTS)");
     assertThatThrownBy(() -> parse(HEAD + "jobs: []\n")).hasMessage("schedule.yaml: jobs must list at least one job");
     assertThatThrownBy(() -> parse(HEAD + "jobs:\n  - name: x\n    kind: backup\n"))
         .hasMessage("schedule.yaml: jobs[x].cron is missing");
     assertThatThrownBy(() -> parse(HEAD + "jobs:\n  - kind: backup\n")).hasMessage("schedule.yaml: jobs[0].name is missing");
-    assertThatThrownBy(() -> parse("etcd: {}\n")).hasMessage("schedule.yaml: etcd.endpoints is missing");
+    assertThatThrownBy(() -> parse("etcd: {}\n"))
+        .hasMessage("schedule.yaml: etcd.endpoints is missing (or set ETCD_BACKUP_ENDPOINTS)");
     assertThatThrownBy(() -> parse("etcd:\n  endpoints: ftp://x:1\nstore:\n  uri: /tmp\njobs: []\n"))
         .hasMessageStartingWith("schedule.yaml: etcd.endpoints: --endpoints (ftp://x:1) must use http or https");
     assertThatThrownBy(() -> parse("- a\n- b\n")).hasMessage("schedule.yaml: the top level must be a mapping of keys to values");
@@ -159,5 +162,34 @@ class ScheduleConfigTest {
   void aFileThatCannotBeRead() {
     assertThatThrownBy(() -> ScheduleConfig.load(tmp.resolve("absent.yaml")))
         .hasMessageStartingWith("--config (" + tmp.resolve("absent.yaml") + ") cannot be read");
+  }
+
+  @Test
+  void theEnvironmentFillsTheConnectionAndStoreKeysTheFileLeavesOut() throws Exception {
+    Path ca = Files.writeString(tmp.resolve("ca.crt"), "not checked here");
+    String jobs = "jobs:\n  - name: b\n    kind: backup\n    cron: \"0 * * * * ?\"\n";
+    ScheduleConfig c = ScheduleConfig.parse(Path.of("schedule.yaml"), "cluster-name: prod\netcd:\n  insecure-skip-tls-verify: false\n" + jobs,
+        Map.of("ETCDCTL_ENDPOINTS", "https://10.0.0.1:2379,https://10.0.0.2:2379", "ETCD_BACKUP_CACERT", ca.toString(),
+            "ETCD_BACKUP_DIAL_TIMEOUT", "3s", "ETCD_BACKUP_STORE_URI", "s3://bucket/etcd", "ETCD_BACKUP_S3_PATH_STYLE", "true",
+            "ETCD_BACKUP_S3_MAX_PARTS_IN_FLIGHT", "2", "ETCD_BACKUP_CLUSTER_NAME", "ignored: the file has it",
+            "ETCD_BACKUP_INSECURE_SKIP_TLS_VERIFY", "true"));
+    assertThat(c.etcd().endpoints()).hasSize(2);
+    assertThat(c.etcd().caCert()).contains(ca);
+    assertThat(c.etcd().dialTimeout()).isEqualTo(java.time.Duration.ofSeconds(3));
+    assertThat(c.etcd().insecureSkipTlsVerify()).as("the file's false wins").isFalse();
+    assertThat(c.clusterName()).contains("prod");
+    assertThat(c.store().uri()).isEqualTo("s3://bucket/etcd");
+    assertThat(c.store().options().pathStyle()).isTrue();
+    assertThat(c.store().options().maxPartsInFlight()).isEqualTo(2);
+  }
+
+  @Test
+  void aBadValueFromTheEnvironmentNamesItsVariableAndAMissingKeyNamesTheOne() {
+    String jobs = "jobs:\n  - name: b\n    kind: backup\n    cron: \"0 * * * * ?\"\n";
+    assertThatThrownBy(() -> ScheduleConfig.parse(Path.of("schedule.yaml"), "store:\n  uri: /tmp\n" + jobs,
+        Map.of("ETCD_BACKUP_ENDPOINTS", "http://127.0.0.1:2379", "ETCD_BACKUP_DIAL_TIMEOUT", "soon")))
+        .hasMessageStartingWith("schedule.yaml: etcd.dial-timeout (from ETCD_BACKUP_DIAL_TIMEOUT)");
+    assertThatThrownBy(() -> ScheduleConfig.parse(Path.of("schedule.yaml"), "store:\n  uri: /tmp\n" + jobs, Map.of()))
+        .hasMessage("schedule.yaml: etcd.endpoints is missing (or set ETCD_BACKUP_ENDPOINTS)");
   }
 }
