@@ -70,8 +70,11 @@ class ScheduleConfigTest {
   @Test
   void theExampleFileParses() {
     Path example = Path.of("..", "examples", "schedule.yaml");
-    ScheduleConfig c = ScheduleConfig.load(example);
-    assertThat(c.jobs()).isNotEmpty();
+    ScheduleConfig c = ScheduleConfig.load(example, Map.of("ETCDCTL_ENDPOINTS", "https://127.0.0.1:2379"));
+    assertThat(c.jobs()).extracting(ScheduleConfig.Job::name).containsExactly("backup", "verify", "drill");
+    assertThat(c.etcd().endpoints()).hasSize(1);
+    assertThatThrownBy(() -> ScheduleConfig.load(example)).as("the connection comes from the environment")
+        .hasMessageEndingWith("etcd.endpoints is missing (or set ETCD_BACKUP_ENDPOINTS)");
   }
 
   @ParameterizedTest(name = "{0}")
