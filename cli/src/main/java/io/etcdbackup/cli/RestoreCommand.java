@@ -1,6 +1,7 @@
 package io.etcdbackup.cli;
 
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.UserText;
 import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.core.store.BackupSelector;
 import io.etcdbackup.core.store.BackupStore;
@@ -176,7 +177,7 @@ final class RestoreCommand implements Callable<Integer> {
       try {
         return LocalDateTime.parse(s).toInstant(ZoneOffset.UTC);
       } catch (DateTimeParseException e2) {
-        throw new InvalidInputException("--as-of (" + s + ") is not a time: use e.g. 2026-01-31T12:00:00Z (UTC)");
+        throw new InvalidInputException("--as-of " + UserText.quote(s) + " is not a time: use e.g. 2026-01-31T12:00:00Z (UTC)");
       }
     }
   }

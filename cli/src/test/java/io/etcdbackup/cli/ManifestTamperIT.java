@@ -137,6 +137,68 @@ class ManifestTamperIT {
   }
 
   /**
+   * A newer backup whose manifest cannot be read stops {@code latest} (issue 13, defect 3: it used
+   * to fall back to the older backup with exit 0 and a WARN line): verify and restore exit 5 as they
+   * do when that backup is named by its id, and the older one is still there by its id.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "99     | has formatVersion 99; this etcd-backup reads version 1: upgrade etcd-backup",
+      "broken | is not a valid manifest",
+  })
+  void anUnreadableNewestManifestStopsLatestInsteadOfTakingAnOlderBackup(String version, String problem,
+      @TempDir Path tmp) throws Exception {
+    Path copy = copyOfStore(tmp);
+    // the same revision, a later time: by its id the unreadable backup is the newest
+    String newer = "29991231T235959Z" + id.substring(id.indexOf('-'));
+    Path dir = copy.resolve("v1/t/" + newer);
+    Files.createDirectories(dir);
+    Files.copy(object(copy), dir.resolve(object));
+    ObjectNode manifest = (ObjectNode) Formats.JSON.readTree(Files.readAllBytes(manifestFile(copy)));
+    manifest.put("id", newer);
+    byte[] json;
+    if (version.equals("broken")) {
+      String whole = Formats.JSON.writeValueAsString(manifest);
+      json = whole.substring(0, whole.length() / 2).getBytes(StandardCharsets.UTF_8);
+    } else {
+      manifest.put("formatVersion", Integer.parseInt(version));
+      json = Formats.JSON.writeValueAsBytes(manifest);
+    }
+    Files.write(dir.resolve("manifest.json"), json);
+
+    for (Cli.Result r : List.of(
+        new Cli().run("verify", "--from", copy.toString(), "--spool-dir", tmp.resolve("spool").toString()),
+        new Cli().run("restore", "--from", copy.toString(), "--data-dir", tmp.resolve("t.etcd").toString(),
+            "--spool-dir", tmp.resolve("spool").toString()),
+        new Cli().run("verify", "--from", copy.toString(), newer, "--spool-dir", tmp.resolve("spool").toString()))) {
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(ExitCodes.INTEGRITY);
+      assertThat(r.err().strip().lines()).as(r.toString()).hasSize(1).allSatisfy(line -> assertThat(line)
+          .contains(newer).contains(problem));
+    }
+    assertThat(tmp.resolve("t.etcd")).doesNotExist();
+    assertThat(tmp.resolve("spool")).isEmptyDirectory();
+    assertThat(restore(copy, tmp).exitCode()).as("the older backup by its id").isZero();
+  }
+
+  /** Issue 13, defect 8: an empty id was taken as latest; a hostile one was echoed raw. */
+  @Test
+  void anEmptyIdIsRefusedAndAHostileOneIsNeverEchoedRaw(@TempDir Path tmp) throws Exception {
+    Path copy = copyOfStore(tmp);
+    Cli.Result empty = new Cli().run("restore", "--from", copy.toString(), "", "--data-dir",
+        tmp.resolve("t.etcd").toString());
+    assertThat(empty.exitCode()).as(empty.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(empty.err()).contains("the backup id is empty");
+
+    String hostile = "x\n2026-12-03 05:00:00 INFO fake - backup verified " + "a".repeat(10_000);
+    Cli.Result r = new Cli().run("verify", "--from", copy.toString(), hostile);
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err().strip().lines()).hasSize(1).allSatisfy(line -> assertThat(line)
+        .startsWith("etcd-backup: 'x\\n2026-12-03 05:00:00 INFO fake").contains("(" + hostile.length() + " characters) is not a backup id")
+        .hasSizeLessThan(300));
+    assertThat(tmp.resolve("t.etcd")).doesNotExist();
+  }
+
+  /**
    * Runs verify and restore against {@code copy}; both must fail with exit code 5 and one line on
    * stderr, restore must leave no data dir and no {@code .part} dir, neither a spooled db. Returns
    * the two lines, verify's first.

@@ -1,6 +1,7 @@
 package io.etcdbackup.core.store;
 
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.UserText;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -41,7 +42,7 @@ public record BackupId(Instant time, long revision, String random) {
   public static BackupId parse(String s) {
     Matcher m = FORM.matcher(s);
     if (!m.matches()) {
-      throw new InvalidInputException("'" + s + "' is not a backup id (expected e.g. 20260101T120000Z-r00000000000000012345-ab12)");
+      throw new InvalidInputException(UserText.quote(s) + " is not a backup id (expected e.g. 20260101T120000Z-r00000000000000012345-ab12)");
     }
     return new BackupId(Instant.from(TIME.parse(m.group(1))), Long.parseLong(m.group(2)), m.group(3));
   }

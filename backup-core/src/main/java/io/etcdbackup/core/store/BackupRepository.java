@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -232,7 +233,8 @@ public final class BackupRepository {
       }
       return readManifest(key);
     }
-    List<Manifest> all = list(cluster);
+    Listing listing = scan(cluster, Cancellation.create());
+    List<Manifest> all = listing.backups();
     Optional<Manifest> hit;
     if (selector instanceof BackupSelector.AsOf a) {
       hit = all.stream().filter(m -> !m.startedAt().isAfter(a.time())).findFirst();
@@ -242,10 +244,45 @@ public final class BackupRepository {
     } else {
       hit = all.stream().findFirst();
     }
+    refuseIfUnreadableCouldBeTheAnswer(listing, selector, hit);
     return hit.orElseThrow(() -> new NotFoundException("no backup of cluster " + cluster + " in " + store.location()
         + (selector instanceof BackupSelector.Latest ? "" : " matches " + selector)
         + (all.isEmpty() ? "" : " (oldest: " + all.get(all.size() - 1).id() + " at revision "
             + all.get(all.size() - 1).revision() + ")")));
+  }
+
+  /**
+   * An unreadable manifest (a newer formatVersion, broken JSON) whose id says it might be the
+   * backup {@code selector} asks for fails the selection rather than being passed over: taking an
+   * older backup in silence would restore stale data with exit 0. The id's time and revision stand
+   * in for the manifest's (they are the run's start and the snapshot's revision, BackupId).
+   */
+  private void refuseIfUnreadableCouldBeTheAnswer(Listing listing, BackupSelector selector, Optional<Manifest> hit) {
+    for (Unreadable u : listing.unreadable()) {
+      Optional<BackupId> id = Layout.parse(u.key()).map(Layout.Parsed::id).filter(BackupId::looksLikeId)
+          .map(BackupId::parse);
+      if (id.isEmpty()) {
+        continue;
+      }
+      BackupId b = id.get();
+      boolean candidate;
+      if (selector instanceof BackupSelector.AsOf a) {
+        candidate = !b.time().isAfter(a.time()) && hit.map(m -> !b.time().isBefore(m.startedAt()
+            .truncatedTo(ChronoUnit.SECONDS))).orElse(true);
+      } else if (selector instanceof BackupSelector.AtOrBelowRevision r) {
+        candidate = b.revision() <= r.revision() && hit.map(m -> b.revision() >= m.revision()).orElse(true);
+      } else {
+        candidate = hit.map(m -> !b.time().isBefore(m.startedAt().truncatedTo(ChronoUnit.SECONDS)))
+            .orElse(true);
+      }
+      if (candidate) {
+        throw new IntegrityException("the manifest of backup " + b + ", which may be " + selector + ", cannot be read ("
+            + u.problem() + "): nothing was selected; name an older backup by its id (etcd-backup list) to use it");
+      }
+    }
+    for (Unreadable u : listing.unreadable()) {
+      LOG.warn("skipping backup store={} key={}: {}", store.location(), u.key(), u.problem());
+    }
   }
 
   /**

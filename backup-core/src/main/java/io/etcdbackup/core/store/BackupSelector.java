@@ -1,5 +1,6 @@
 package io.etcdbackup.core.store;
 
+import io.etcdbackup.core.InvalidInputException;
 import java.time.Instant;
 
 /** Which backup of a series to use: the latest, one id, the newest at/before a time or at/below a revision. */
@@ -24,8 +25,18 @@ public sealed interface BackupSelector {
     return new Latest();
   }
 
-  /** {@code latest} or an id. */
+  /**
+   * {@code latest} (also when nothing is given) or an id. An empty or blank id is refused, not
+   * taken as latest: {@code restore "$ID"} with an unset variable must not pick a backup.
+   */
   static BackupSelector parse(String s) {
-    return s == null || s.isBlank() || s.equals("latest") ? new Latest() : new ById(s);
+    if (s == null || s.equals("latest")) {
+      return new Latest();
+    }
+    if (s.isBlank()) {
+      throw new InvalidInputException("the backup id is empty: give an id `etcd-backup list` shows, or latest");
+    }
+    BackupId.parse(s);
+    return new ById(s);
   }
 }

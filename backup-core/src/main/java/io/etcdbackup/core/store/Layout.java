@@ -1,6 +1,7 @@
 package io.etcdbackup.core.store;
 
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.UserText;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -22,7 +23,7 @@ public final class Layout {
   /** Checks a cluster name: it becomes a path segment in every store. */
   public static String checkClusterName(String name) {
     if (!CLUSTER_NAME.matcher(name).matches()) {
-      throw new InvalidInputException("--cluster-name (" + name
+      throw new InvalidInputException("--cluster-name (" + UserText.shown(name)
           + ") must be 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit");
     }
     return name;

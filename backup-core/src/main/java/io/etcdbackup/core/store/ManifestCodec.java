@@ -2,8 +2,10 @@ package io.etcdbackup.core.store;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.etcdbackup.core.IntegrityException;
+import io.etcdbackup.core.UserText;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -29,15 +31,24 @@ public final class ManifestCodec {
 
   /** Parses a manifest; {@link IntegrityException} naming {@code where} if it is not one. */
   public static Manifest fromJson(byte[] json, String where) {
+    JsonNode tree;
     Manifest m;
     try {
-      m = JSON.readValue(json, Manifest.class);
+      tree = JSON.readTree(json);
+      // The version first: a newer manifest may lack or retype fields this version requires, and
+      // "upgrade etcd-backup" is the useful answer, not a complaint about one of its fields.
+      JsonNode version = tree == null ? null : tree.get("formatVersion");
+      if (version != null && version.isIntegralNumber() && version.asLong() != Manifest.FORMAT_VERSION) {
+        throw new IntegrityException(where + " has formatVersion " + version.asLong()
+            + "; this etcd-backup reads version " + Manifest.FORMAT_VERSION + ": upgrade etcd-backup");
+      }
+      m = JSON.treeToValue(tree, Manifest.class);
     } catch (JacksonException e) {
-      throw new IntegrityException(where + " is not a valid manifest: " + e.getOriginalMessage());
+      throw new IntegrityException(where + " is not a valid manifest: " + UserText.escape(e.getOriginalMessage()));
     }
-    if (m.formatVersion() != Manifest.FORMAT_VERSION) {
-      throw new IntegrityException(where + " has formatVersion " + m.formatVersion()
-          + "; this etcd-backup reads version " + Manifest.FORMAT_VERSION + ": upgrade etcd-backup");
+    if (m == null || m.formatVersion() != Manifest.FORMAT_VERSION) {
+      throw new IntegrityException(where + " is not a valid manifest: formatVersion " + Manifest.FORMAT_VERSION
+          + " is missing");
     }
     return m;
   }

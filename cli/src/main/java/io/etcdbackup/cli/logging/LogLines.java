@@ -1,5 +1,6 @@
 package io.etcdbackup.cli.logging;
 
+import io.etcdbackup.core.UserText;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -78,7 +79,9 @@ public final class LogLines {
 
   static String text(String logger, Level level, String message, Throwable t, Instant when) {
     StringBuilder b = new StringBuilder(TIME.format(when)).append(' ').append(level).append(' ')
-        .append(logger.substring(logger.lastIndexOf('.') + 1)).append(" - ").append(message).append('\n');
+        .append(logger.substring(logger.lastIndexOf('.') + 1)).append(" - ")
+        // A line per event: a value in the message (an id, a key read from a store) cannot start a forged line.
+        .append(UserText.escape(message)).append('\n');
     if (t != null) {
       b.append(stack(t));
     }
