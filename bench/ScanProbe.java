@@ -189,6 +189,11 @@ public final class ScanProbe {
     }
 
     @Override
+    public void checkWritable(String prefix) {
+      throw new UnsupportedOperationException("the latency model is read-only");
+    }
+
+    @Override
     public void close() {}
 
     private static void pause(long millis) throws IOException {

@@ -52,7 +52,7 @@ final class SnapshotCommand implements Callable<Integer> {
   @Option(names = "--member", paramLabel = "ID|NAME|URL", description = "Stream from this member only.")
   String member;
 
-  @Option(names = "--spool-dir", paramLabel = "DIR",
+  @Option(names = "--spool-dir", paramLabel = "DIR", converter = WorkDir.class,
       description = "Where the raw db and the encoded object are spooled during the run (default: the temp dir).")
   Path spoolDir;
 
@@ -120,7 +120,7 @@ final class SnapshotCommand implements Callable<Integer> {
         .build();
     Optional<MetricsOptions.Session> session = metrics.session(request.clusterName(), to, MetricsPublisher.DEFAULT_JOB);
     BackupResult result;
-    try (EtcdClients clients = connection.clients(); BackupStore store = storeOptions.open(to)) {
+    try (EtcdClients clients = connection.clients(); BackupStore store = storeOptions.openForWriting(to)) {
       result = new SnapshotBackup(clients, new EtcdSnapshotSource(clients, request.retry().streamIdleTimeout()),
           new BackupRepository(store), Clock.systemUTC(), Versions.tool())
           .run(request, MetricsOptions.both(run.listener(parent.env()), session), run.cancellation());

@@ -66,9 +66,19 @@ final class StoreMixin {
         .credentials(accessKeyId, secretAccessKey, secretAccessKeyFile).build();
   }
 
-  BackupStore open(String location) {
+  /** The store for a writer: {@code snapshot} creates a local directory that is not there yet. */
+  BackupStore openForWriting(String location) {
     try {
       return BackupStores.open(location, options());
+    } catch (IOException e) {
+      throw new StoreException("cannot open the store " + location + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The store for a reader (or prune): a local directory must exist, nothing is created. */
+  BackupStore open(String location) {
+    try {
+      return BackupStores.openExisting(location, options());
     } catch (IOException e) {
       throw new StoreException("cannot open the store " + location + ": " + e.getMessage(), e);
     }

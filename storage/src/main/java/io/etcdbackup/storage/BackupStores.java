@@ -42,6 +42,18 @@ public final class BackupStores {
    * one of the accepted forms or the options do not fit it.
    */
   public static BackupStore open(URI uri, StoreOptions options) throws IOException {
+    return open(uri, options, true);
+  }
+
+  /**
+   * Like {@link #open(URI, StoreOptions)} for a reader ({@code list}, {@code verify}, {@code
+   * restore}, the exporter): a local directory must exist, it is never created.
+   */
+  public static BackupStore openExisting(String location, StoreOptions options) throws IOException {
+    return open(toUri(location), options, false);
+  }
+
+  private static BackupStore open(URI uri, StoreOptions options, boolean create) throws IOException {
     Objects.requireNonNull(options, "options");
     Location location = parse(uri);
     if (location instanceof Local local) {
@@ -50,7 +62,7 @@ public final class BackupStores {
         throw new InvalidInputException("--s3-object-lock-days (" + options.objectLock().period().toDays()
             + ") needs an s3:// store, but the store is " + uri + ", which has no object lock");
       }
-      return LocalDirectoryStore.open(local.root());
+      return create ? LocalDirectoryStore.open(local.root()) : LocalDirectoryStore.openExisting(local.root());
     }
     S3 s3 = (S3) location;
     return S3Store.open(s3.bucket(), s3.prefix(), options);

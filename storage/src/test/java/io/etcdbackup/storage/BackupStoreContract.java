@@ -284,6 +284,15 @@ public abstract class BackupStoreContract {
   }
 
   @Test
+  void theCheckBeforeABackupPassesAndLeavesNothingBehind() throws IOException {
+    store.checkWritable("v1/c/");
+    store.checkWritable("");
+    assertThat(store.list("")).isEmpty();
+    assertThat(store.incompleteUploads("")).isEmpty();
+    assertNoPartialUploads(store);
+  }
+
+  @Test
   void statOfAMissingKeyIsEmpty() throws IOException {
     assertThat(store.stat("nothing/here")).isEmpty();
     write("nothing/here-not", data(1, 22));

@@ -61,6 +61,11 @@ public class DelegatingStore implements BackupStore {
   }
 
   @Override
+  public void checkWritable(String prefix) throws IOException {
+    store.checkWritable(prefix);
+  }
+
+  @Override
   public List<DeleteFailure> deleteAll(Collection<String> keys) throws IOException {
     return store.deleteAll(keys);
   }

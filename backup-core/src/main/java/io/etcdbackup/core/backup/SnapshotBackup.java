@@ -1,5 +1,6 @@
 package io.etcdbackup.core.backup;
 
+import io.etcdbackup.core.StoreException;
 import io.etcdbackup.core.UnavailableException;
 import io.etcdbackup.core.retention.PruneRequest;
 import io.etcdbackup.core.retention.PruneResult;
@@ -15,6 +16,7 @@ import io.etcdbackup.core.run.Reason;
 import io.etcdbackup.core.run.Run;
 import io.etcdbackup.core.run.RunListener;
 import io.etcdbackup.core.store.BackupRepository;
+import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.core.store.ManifestCodec;
 import java.io.IOException;
 import java.time.Clock;
@@ -93,6 +95,12 @@ public final class SnapshotBackup {
     String cluster = request.clusterName().orElse("etcd-" + Long.toHexString(clusterId));
     LOG.info("backup started cluster={} store={} candidates={}", cluster, repository.store().location(),
         candidates.stream().map(c -> c.member().name()).toList());
+    try {
+      repository.store().checkWritable(Layout.seriesPrefix(cluster));
+    } catch (IOException e) {
+      throw new StoreException("the backup store cannot take this backup (checked before the snapshot streams): "
+          + e.getMessage(), e);
+    }
     return new Target(cluster, Long.toHexString(clusterId), candidates);
   }
 

@@ -56,6 +56,16 @@ public interface BackupStore extends AutoCloseable {
   void delete(String key) throws IOException;
 
   /**
+   * Checks, before a backup streams, that a backup can go under {@code prefix} (a series): the
+   * store answers, accepts the credentials and, where it can tell without leaving an object behind,
+   * lets this user write. A wrong endpoint, secret, bucket or path then fails in seconds, not after
+   * the whole db has streamed (issue 13). Leaves nothing behind.
+   *
+   * @throws IOException naming what failed
+   */
+  void checkWritable(String prefix) throws IOException;
+
+  /**
    * Removes the objects under {@code keys} (batched where the store can: S3's {@code DeleteObjects}
    * takes 1,000 keys a request). A key the store refuses is returned, and the others still go; a
    * missing key is no failure. An {@link IOException} means the store could not be asked at all,

@@ -81,6 +81,11 @@ class StoreExporterTest {
     }
 
     @Override
+    public void checkWritable(String prefix) {
+      throw new UnsupportedOperationException("the exporter never writes");
+    }
+
+    @Override
     public void close() {}
   }
 

@@ -2,6 +2,7 @@ package io.etcdbackup.storage.local;
 
 import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.NotFoundException;
+import io.etcdbackup.core.StoreException;
 import io.etcdbackup.core.store.BackupStore;
 import io.etcdbackup.core.store.IncompleteUpload;
 import io.etcdbackup.core.store.ObjectUpload;
@@ -10,8 +11,10 @@ import io.etcdbackup.storage.ObjectKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,11 +22,15 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * reports: the key of its target, its name as the upload id, its last write as the start.
  *
  * <p>Directories are created on demand (each fsynced into its parent) and removed again when a
- * delete or abort leaves them empty. A key cannot be both an object and the parent of another
+ * delete or abort leaves them empty. Everything the store creates is private to its user, files
+ * 0600 and directories 0700, as {@code etcdctl snapshot save} writes its file: an unencrypted
+ * snapshot holds every Kubernetes Secret. A key cannot be both an object and the parent of another
  * ({@code a} and {@code a/b}), unlike on S3.
  */
 public final class LocalDirectoryStore implements BackupStore {
@@ -50,12 +59,15 @@ public final class LocalDirectoryStore implements BackupStore {
   /** A concurrent delete may remove an empty directory between its creation and our use of it. */
   private static final int CREATE_ATTEMPTS = 5;
   /** {@code .<name>.tmp-<16 hex digits>}, as {@link #create} names an upload's temporary file. */
+  private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
   private static final Pattern TEMP_FILE = Pattern.compile("\\.(?<name>[^.].*)\\.tmp-[0-9a-f]{16}");
 
   /** Opens an upload's temporary file; tests pass one that injects write failures. */
   @FunctionalInterface
   interface TempFileOpener {
-    TempFileOpener DEFAULT = path -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    TempFileOpener DEFAULT = path -> FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE), privateFile(path));
 
     FileChannel open(Path tempFile) throws IOException;
   }
@@ -64,7 +76,7 @@ public final class LocalDirectoryStore implements BackupStore {
   private final String location;
   private final TempFileOpener opener;
 
-  LocalDirectoryStore(Path root, TempFileOpener opener) throws IOException {
+  LocalDirectoryStore(Path root, TempFileOpener opener, boolean create) throws IOException {
     this.root = root.toAbsolutePath().normalize();
     this.opener = opener;
     String uri = this.root.toUri().toString();
@@ -72,12 +84,42 @@ public final class LocalDirectoryStore implements BackupStore {
     if (Files.exists(this.root) && !Files.isDirectory(this.root)) {
       throw new InvalidInputException("backup store " + location + " is not a directory");
     }
-    Files.createDirectories(this.root);
+    if (create) {
+      createRoot();
+    } else if (!Files.isDirectory(this.root)) {
+      // A mistyped --from must not be created and then answer "no backups" (issue 13, defect 5).
+      throw new StoreException("backup store " + location + " does not exist (no such directory): check the path; "
+          + "only a backup creates it", null);
+    }
   }
 
-  /** A store rooted at {@code root}, which is created if missing. */
+  private void createRoot() throws IOException {
+    try {
+      Files.createDirectories(root, privateDirectory(root));
+    } catch (AccessDeniedException e) {
+      throw new StoreException("backup store " + location + " cannot be created: permission denied on "
+          + e.getFile() + ": choose a directory this user may write", e);
+    } catch (FileSystemException e) {
+      for (Path d = root.getParent(); d != null; d = d.getParent()) {
+        if (Files.exists(d) && !Files.isDirectory(d)) {
+          throw new InvalidInputException("backup store " + location + " cannot be created: " + d
+              + " is a file, not a directory");
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** A store rooted at {@code root}, which is created (0700, with missing parents) if missing: for writers. */
   public static LocalDirectoryStore open(Path root) throws IOException {
-    LocalDirectoryStore store = new LocalDirectoryStore(root, TempFileOpener.DEFAULT);
+    LocalDirectoryStore store = new LocalDirectoryStore(root, TempFileOpener.DEFAULT, true);
+    log.debug("store={} opened", store.location);
+    return store;
+  }
+
+  /** A store rooted at {@code root}, which must exist: for readers, which create nothing. */
+  public static LocalDirectoryStore openExisting(Path root) throws IOException {
+    LocalDirectoryStore store = new LocalDirectoryStore(root, TempFileOpener.DEFAULT, false);
     log.debug("store={} opened", store.location);
     return store;
   }
@@ -244,6 +286,27 @@ public final class LocalDirectoryStore implements BackupStore {
     }
   }
 
+  /**
+   * {@inheritDoc} Creates the root if missing and writes and removes a hidden probe file in it
+   * (hidden: never an object, never listed), as the upload would open its temporary file.
+   */
+  @Override
+  public void checkWritable(String prefix) throws IOException {
+    ObjectKeys.checkPrefix(location, prefix);
+    Path probe = root.resolve(".probe-" + randomHex());
+    try {
+      ensureDirectory(root);
+      opener.open(probe).close();
+    } catch (AccessDeniedException e) {
+      throw new IOException(location + " is not writable: permission denied on " + e.getFile(), e);
+    } catch (FileSystemException e) {
+      throw new IOException(location + " is not writable: " + (e.getReason() != null ? e.getReason()
+          : e.getClass().getSimpleName()) + " (" + e.getFile() + ")", e);
+    } finally {
+      Files.deleteIfExists(probe);
+    }
+  }
+
   @Override
   public void delete(String key) throws IOException {
     Path path = resolve(key);
@@ -303,12 +366,12 @@ public final class LocalDirectoryStore implements BackupStore {
       return;
     }
     if (!dir.startsWith(root) || dir.equals(root)) {
-      Files.createDirectories(dir); // the root itself vanished: recreate it
+      Files.createDirectories(dir, privateDirectory(dir)); // the root itself vanished: recreate it
       return;
     }
     ensureDirectory(dir.getParent());
     try {
-      Files.createDirectory(dir);
+      Files.createDirectory(dir, privateDirectory(dir));
     } catch (FileAlreadyExistsException e) {
       if (Files.isDirectory(dir)) {
         return; // a concurrent upload created it
@@ -339,6 +402,20 @@ public final class LocalDirectoryStore implements BackupStore {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     }
+  }
+
+  /** rw------- where the file system has POSIX permissions (the umask only takes bits away). */
+  static FileAttribute<?>[] privateFile(Path path) {
+    return posix(path) ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(FILE_MODE)} : new FileAttribute<?>[0];
+  }
+
+  /** rwx------ where the file system has POSIX permissions. */
+  static FileAttribute<?>[] privateDirectory(Path path) {
+    return posix(path) ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(DIR_MODE)} : new FileAttribute<?>[0];
+  }
+
+  private static boolean posix(Path path) {
+    return path.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 
   private static String randomHex() {

@@ -200,6 +200,22 @@ public final class S3Store implements BackupStore {
     return found;
   }
 
+  /**
+   * {@inheritDoc} One ListObjectsV2 of at most one key: it reaches the endpoint, proves the bucket
+   * and the credentials (a wrong secret is 403 SignatureDoesNotMatch). Whether PutObject is allowed
+   * cannot be learnt without writing: an IAM policy that lists but does not write still fails at
+   * the upload.
+   */
+  @Override
+  public void checkWritable(String keyPrefix) throws IOException {
+    ObjectKeys.checkPrefix(location, keyPrefix);
+    try {
+      client.listObjectsV2(b -> b.bucket(bucket).prefix(keyBase() + keyPrefix).maxKeys(1));
+    } catch (SdkException e) {
+      throw S3Errors.io(location + "/" + keyPrefix + "*", "ListObjectsV2", e);
+    }
+  }
+
   @Override
   public void delete(String key) throws IOException {
     String objectKey = objectKey(key);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.StoreException;
 import io.etcdbackup.core.store.BackupStore;
 import io.etcdbackup.core.store.IncompleteUpload;
 import io.etcdbackup.core.store.ObjectUpload;
@@ -17,14 +18,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LocalDirectoryStoreTest extends BackupStoreContract {
+  private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
 
   @TempDir
   Path tempDir;
@@ -47,7 +53,7 @@ class LocalDirectoryStoreTest extends BackupStoreContract {
   protected BackupStore newStoreFailingMidUpload() throws IOException {
     return new LocalDirectoryStore(tempDir.resolve("faulty-" + UUID.randomUUID()),
         path -> FaultyFileChannel.fullAfter(
-            FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), partSize()));
+            FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), partSize()), true);
   }
 
   @Override
@@ -190,6 +196,57 @@ class LocalDirectoryStoreTest extends BackupStoreContract {
         .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("not-a-dir")
         .hasMessageContaining("not a directory");
+  }
+
+  /** Issue 13, defect 2: objects were 0644 in 0755 directories, an unencrypted snapshot readable by any local user. */
+  @Test
+  void everyFileIsPrivateToItsUserAndEveryDirectoryToo() throws IOException {
+    Path fresh = tempDir.resolve("fresh/store");
+    try (BackupStore s = LocalDirectoryStore.open(fresh)) {
+      ObjectUpload u = s.create("v1/c/backup-1/snapshot.db.zst");
+      u.stream().write(data(100, 1));
+      try (Stream<Path> files = Files.list(fresh.resolve("v1/c/backup-1"))) {
+        Path temp = files.filter(p -> p.getFileName().toString().startsWith(".")).findFirst().orElseThrow();
+        assertThat(Files.getPosixFilePermissions(temp)).as("the temporary file").isEqualTo(PRIVATE_FILE);
+      }
+      u.commit();
+    }
+    assertThat(Files.getPosixFilePermissions(fresh.resolve("v1/c/backup-1/snapshot.db.zst"))).isEqualTo(PRIVATE_FILE);
+    for (Path dir : List.of(fresh.getParent(), fresh, fresh.resolve("v1"), fresh.resolve("v1/c"),
+        fresh.resolve("v1/c/backup-1"))) {
+      assertThat(Files.getPosixFilePermissions(dir)).as("%s", dir).isEqualTo(PRIVATE_DIR);
+    }
+  }
+
+  /** A read-only store said "exit 1" after the whole snapshot had streamed; the check names the cause. */
+  @Test
+  void theCheckBeforeABackupNamesAStoreThatRefusesWrites() throws IOException {
+    Path dir = tempDir.resolve("readonly");
+    LocalDirectoryStore s = new LocalDirectoryStore(dir, path -> {
+      // as a read-only mount answers (EROFS); the tests run as root, whom permissions do not stop
+      throw new java.nio.file.FileSystemException(path.toString(), null, "Read-only file system");
+    }, true);
+    assertThatThrownBy(() -> s.checkWritable("v1/c/"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining(dir.toUri().toString().replaceAll("/$", "") + " is not writable: Read-only file system");
+    LocalDirectoryStore denied = new LocalDirectoryStore(dir, path -> {
+      throw new java.nio.file.AccessDeniedException(path.toString());
+    }, true);
+    assertThatThrownBy(() -> denied.checkWritable("v1/c/")).hasMessageContaining("is not writable: permission denied on");
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files).isEmpty();
+    }
+  }
+
+  /** Issue 13, defect 5: a mistyped --from was created, then answered "no backups". */
+  @Test
+  void aReaderOfAMissingRootFailsNamingItAndCreatesNothing() {
+    Path missing = tempDir.resolve("typo/store");
+    assertThatThrownBy(() -> LocalDirectoryStore.openExisting(missing))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(missing.toUri().toString().replaceAll("/$", ""))
+        .hasMessageContaining("does not exist (no such directory)");
+    assertThat(tempDir.resolve("typo")).doesNotExist();
   }
 
   @Test

@@ -512,6 +512,10 @@ class S3StoreIT extends BackupStoreContract {
       assertThat(deleteAll).hasMessageContaining(s.location() + ": DeleteObjects of 2 keys failed: SignatureDoesNotMatch");
       assertNoSecretIn(deleteAll, wrongSecret);
 
+      IOException check = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> s.checkWritable("v1/c/"));
+      assertThat(check).hasMessageContaining(s.location() + "/v1/c/*: ListObjectsV2 failed: SignatureDoesNotMatch");
+      assertNoSecretIn(check, wrongSecret);
+
       IOException uploads = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
           () -> s.incompleteUploads("v1/"));
       assertThat(uploads).hasMessageContaining(s.location() + "/v1/*: ListMultipartUploads failed: SignatureDoesNotMatch");
