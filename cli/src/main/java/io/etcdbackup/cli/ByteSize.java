@@ -1,5 +1,6 @@
 package io.etcdbackup.cli;
 
+import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.run.Sizes;
 import picocli.CommandLine;
 
@@ -7,7 +8,11 @@ import picocli.CommandLine;
 final class ByteSize implements CommandLine.ITypeConverter<Long> {
   @Override
   public Long convert(String value) {
-    return parse(value);
+    try {
+      return parse(value);
+    } catch (InvalidInputException e) {
+      throw new CommandLine.TypeConversionException(e.getMessage());
+    }
   }
 
   static long parse(String value) {

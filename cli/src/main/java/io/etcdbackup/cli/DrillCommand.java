@@ -47,7 +47,7 @@ final class DrillCommand implements Callable<Integer> {
       description = "The etcd binary to boot on the restored data dir (mode boot); without it the drill is offline.")
   Path etcdBinary;
 
-  @Option(names = "--scratch-dir", paramLabel = "DIR",
+  @Option(names = "--scratch-dir", paramLabel = "DIR", converter = WorkDir.class,
       description = "Where the drill downloads and restores (a directory of its own inside, removed at the end; "
           + "default: --spool-dir, else the temp dir). Needs room for twice the db.")
   Path scratchDir;

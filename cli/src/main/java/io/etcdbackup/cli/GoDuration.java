@@ -1,5 +1,6 @@
 package io.etcdbackup.cli;
 
+import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.run.Durations;
 import java.time.Duration;
 import picocli.CommandLine;
@@ -11,7 +12,12 @@ import picocli.CommandLine;
 final class GoDuration implements CommandLine.ITypeConverter<Duration> {
   @Override
   public Duration convert(String value) {
-    return parse(value);
+    try {
+      return parse(value);
+    } catch (InvalidInputException e) {
+      // picocli then says "Invalid value for option '--x': <this>", without a class name
+      throw new CommandLine.TypeConversionException(e.getMessage());
+    }
   }
 
   static Duration parse(String value) {

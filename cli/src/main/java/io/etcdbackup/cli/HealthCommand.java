@@ -56,6 +56,15 @@ final class HealthCommand implements Callable<Integer> {
       table(r, out);
     }
     out.flush();
+    if (code != ExitCodes.OK) {
+      // The report is the output (stdout, what a script parses); the verdict is also a failure, and
+      // failures go to stderr like every other command's, where a CronJob's log collector and
+      // `2>>errors.log` look (issue 13, defect 6).
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("etcd-backup: cluster is " + (code == ExitCodes.DEGRADED ? "degraded" : "unavailable") + ": "
+          + (r.problems().isEmpty() ? "see the report" : String.join("; ", r.problems())));
+      err.flush();
+    }
     return code;
   }
 

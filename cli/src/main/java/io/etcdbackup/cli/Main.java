@@ -29,6 +29,7 @@ public final class Main {
     CommandLine cl = new CommandLine(new EtcdBackupCommand(env, cancellation));
     cl.setDefaultValueProvider(new EnvDefaults(env));
     cl.setExecutionExceptionHandler(errors);
+    cl.setParameterExceptionHandler(errors);
     cl.setExitCodeExceptionMapper(errors);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setOut(out);

@@ -14,7 +14,8 @@ final class SeriesOptions {
   @Option(names = "--identity-file", paramLabel = "FILE", description = "age key file (AGE-SECRET-KEY-1...) to decrypt with.")
   Path identityFile;
 
-  @Option(names = "--spool-dir", paramLabel = "DIR", description = "Where the download is spooled (default: the temp dir).")
+  @Option(names = "--spool-dir", paramLabel = "DIR", converter = WorkDir.class,
+      description = "Where the download is spooled (default: the temp dir).")
   Path spoolDir;
 
   Optional<String> cluster() {

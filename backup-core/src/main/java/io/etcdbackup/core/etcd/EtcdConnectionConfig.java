@@ -1,6 +1,7 @@
 package io.etcdbackup.core.etcd;
 
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.run.Durations;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -79,8 +80,8 @@ public record EtcdConnectionConfig(
       throw new InvalidInputException("--user " + user.get()
           + " is given without a password: use --password-file FILE, --password, or --user NAME:PASSWORD");
     }
-    requirePositive("--dial-timeout", dialTimeout);
-    requirePositive("--command-timeout", commandTimeout);
+    requireBetween("--dial-timeout", dialTimeout);
+    requireBetween("--command-timeout", commandTimeout);
   }
 
   /**
@@ -155,9 +156,15 @@ public record EtcdConnectionConfig(
     }
   }
 
-  private static void requirePositive(String flag, Duration d) {
+  /** Longer waits than this are typing mistakes; gRPC and netty take them in int milliseconds. */
+  static final Duration MAX_TIMEOUT = Duration.ofHours(24);
+
+  private static void requireBetween(String flag, Duration d) {
     if (d.isZero() || d.isNegative()) {
-      throw new InvalidInputException(flag + " (" + d + ") must be positive");
+      throw new InvalidInputException(flag + " (" + Durations.format(d) + ") must be positive");
+    }
+    if (d.compareTo(MAX_TIMEOUT) > 0) {
+      throw new InvalidInputException(flag + " (" + Durations.format(d) + ") must be at most 24h");
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.etcdbackup.core.run;
 
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.UserText;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,7 +25,9 @@ public final class Durations {
       try {
         return Duration.parse(s);
       } catch (java.time.format.DateTimeParseException e) {
-        throw new InvalidInputException("'" + value + "' is not a duration (examples: 500ms, 2s, 1m30s, 7d)");
+        throw new InvalidInputException(UserText.quote(value) + " is not a duration (examples: 500ms, 2s, 1m30s, 7d)");
+      } catch (ArithmeticException e) {
+        throw new InvalidInputException(UserText.quote(value) + " is too long a duration");
       }
     }
     Matcher m = PART.matcher(s);
@@ -44,7 +47,11 @@ public final class Durations {
       pos = m.end();
     }
     if (s.isEmpty() || pos != s.length()) {
-      throw new InvalidInputException("'" + value + "' is not a duration (examples: 500ms, 2s, 1m30s, 7d)");
+      throw new InvalidInputException(UserText.quote(value) + " is not a duration (examples: 500ms, 2s, 1m30s, 7d)");
+    }
+    if (nanos >= Long.MAX_VALUE) {
+      // Go's time.ParseDuration refuses the same ("invalid duration"): a cast would saturate silently.
+      throw new InvalidInputException(UserText.quote(value) + " is too long a duration (at most 2562047h, about 292 years)");
     }
     return Duration.ofNanos((long) nanos);
   }

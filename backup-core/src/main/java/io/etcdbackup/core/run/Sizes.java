@@ -1,6 +1,7 @@
 package io.etcdbackup.core.run;
 
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.UserText;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,9 +16,14 @@ public final class Sizes {
   public static long parse(String value) {
     Matcher m = FORM.matcher(value.trim());
     if (!m.matches()) {
-      throw new InvalidInputException("'" + value + "' is not a size (examples: 16MiB, 5MB, 1073741824)");
+      throw new InvalidInputException(UserText.quote(value) + " is not a size (examples: 16MiB, 5MB, 1073741824)");
     }
-    long n = Long.parseLong(m.group(1));
+    long n;
+    try {
+      n = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) {
+      throw tooLarge(value); // the pattern allows only digits: too many of them
+    }
     String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
     long mult = switch (unit) {
       case "b" -> 1L;
@@ -30,6 +36,14 @@ public final class Sizes {
       case "t", "tb" -> 1000L * 1000 * 1000 * 1000;
       default -> 1024L * 1024 * 1024 * 1024;
     };
-    return Math.multiplyExact(n, mult);
+    try {
+      return Math.multiplyExact(n, mult);
+    } catch (ArithmeticException e) {
+      throw tooLarge(value);
+    }
+  }
+
+  private static InvalidInputException tooLarge(String value) {
+    return new InvalidInputException(UserText.quote(value) + " is too large a size (at most 8EiB - 1 byte)");
   }
 }
