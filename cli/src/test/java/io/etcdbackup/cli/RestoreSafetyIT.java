@@ -126,25 +126,57 @@ class RestoreSafetyIT {
   @Test
   void aNonEmptyTargetIsRefusedAndForceMovesItAside(@TempDir Path tmp) throws Exception {
     Path target = Files.createDirectories(tmp.resolve("busy.etcd"));
-    Files.writeString(target.resolve("precious.txt"), "keep me");
+    // an old member's data dir, as etcd leaves it
+    Files.createDirectories(target.resolve("member/snap"));
+    Files.writeString(target.resolve("member/snap/db"), "keep me");
     Cli.Result refused = restoreFile(snapshot, target);
     assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCodes.REFUSED);
     assertThat(refused.err()).contains("--data-dir " + target + " already exists and is not empty").contains("--force");
-    assertThat(target.resolve("precious.txt")).hasContent("keep me");
-    assertThat(target.resolve("member")).doesNotExist();
+    assertThat(target.resolve("member/snap/db")).hasContent("keep me");
 
     Cli.Result forced = restoreFile(snapshot, target, "--force");
     assertThat(forced.exitCode()).as(forced.toString()).isZero();
     assertThat(forced.out()).contains("moved aside (not deleted): " + target + ".old-");
     try (Stream<Path> s = Files.list(tmp)) {
       Path aside = s.filter(p -> p.getFileName().toString().startsWith("busy.etcd.old-")).findFirst().orElseThrow();
-      assertThat(aside.resolve("precious.txt")).hasContent("keep me");
+      assertThat(aside.resolve("member/snap/db")).hasContent("keep me");
     }
     assertThat(target.resolve("member/snap/db")).isRegularFile();
 
     Path empty = Files.createDirectories(tmp.resolve("empty.etcd"));
     Cli.Result intoEmpty = restoreFile(snapshot, empty);
     assertThat(intoEmpty.exitCode()).as("an empty dir (a mount point) is fine: " + intoEmpty).isZero();
+  }
+
+  /** Issue 13, defect 7: `--data-dir /` was not guarded, and --force moved aside whatever it was given. */
+  @Test
+  void forceMovesAsideOnlyWhatLooksLikeEtcdsAndNeverARoot(@TempDir Path tmp) throws Exception {
+    for (List<String> flags : List.of(List.<String>of(), List.of("--force"))) {
+      Cli.Result root = restoreFile(snapshot, Path.of("/"), flags.toArray(String[]::new));
+      assertThat(root.exitCode()).as(root.toString()).isEqualTo(ExitCodes.REFUSED);
+      assertThat(root.err().strip()).isEqualTo("etcd-backup: --data-dir / is a file system root: restore into a "
+          + "directory of its own, e.g. /var/lib/etcd");
+    }
+
+    Path home = Files.createDirectories(tmp.resolve("home"));
+    Files.writeString(home.resolve("notes.txt"), "keep me");
+    Cli.Result notEtcd = restoreFile(snapshot, home, "--force");
+    assertThat(notEtcd.exitCode()).as(notEtcd.toString()).isEqualTo(ExitCodes.REFUSED);
+    assertThat(notEtcd.err()).contains("--data-dir " + home + " does not look like an etcd data dir (it has no member/ "
+        + "directory): nothing was changed");
+    try (Stream<Path> s = Files.list(tmp)) {
+      assertThat(s.map(p -> p.getFileName().toString())).containsExactly("home");
+    }
+    assertThat(home.resolve("notes.txt")).hasContent("keep me");
+
+    Path wal = Files.createDirectories(tmp.resolve("wal"));
+    Files.writeString(wal.resolve("0000000000000000-0000000000000000.wal"), "old segment");
+    Files.writeString(wal.resolve("photo.jpg"), "not a segment");
+    Cli.Result notWal = restoreFile(snapshot, tmp.resolve("t.etcd"), "--wal-dir", wal.toString(), "--force");
+    assertThat(notWal.exitCode()).as(notWal.toString()).isEqualTo(ExitCodes.REFUSED);
+    assertThat(notWal.err()).contains("--wal-dir " + wal + " does not look like an etcd WAL dir (it holds 'photo.jpg'");
+    assertThat(tmp.resolve("t.etcd")).doesNotExist();
+    assertThat(wal.resolve("photo.jpg")).exists();
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.etcdbackup.restore;
 import io.etcdbackup.core.EtcdBackupException;
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.InvalidInputException;
+import io.etcdbackup.core.UserText;
 import io.etcdbackup.core.RefusedException;
 import io.etcdbackup.core.backup.BackupFetcher;
 import io.etcdbackup.core.snapshot.SnapshotFile;
@@ -177,21 +178,60 @@ public final class RestoreService {
     return t;
   }
 
-  /** Refuses targets that are in the way, unless {@code force}; changes nothing. */
+  /**
+   * Refuses targets that are in the way, unless {@code force}; changes nothing. Even with {@code
+   * force}, a target that is a file system root, or that exists and does not look like what it is
+   * meant to hold, is refused: {@code --force} moves an old etcd data dir aside, never {@code /} or
+   * a home directory given by mistake (issue 13, defect 7).
+   */
   private static void preflight(List<RestoreConfig> members, boolean force) throws IOException {
     for (RestoreConfig cfg : members) {
       for (Path t : targets(cfg)) {
+        boolean walDir = !t.equals(cfg.dataDir().toAbsolutePath().normalize());
+        String flag = walDir ? "--wal-dir " : "--data-dir ";
+        if (t.getParent() == null) {
+          throw new RefusedException(flag + t + " is a file system root: restore into a directory of its own, "
+              + "e.g. /var/lib/etcd");
+        }
+        if (force && Files.exists(t) && !(Files.isDirectory(t) && FileSync.isEmptyDir(t))) {
+          String unlike = walDir ? unlikeWalDir(t) : unlikeDataDir(t);
+          if (unlike != null) {
+            throw new RefusedException(flag + t + " does not look like an etcd " + (walDir ? "WAL" : "data")
+                + " dir (" + unlike + "): nothing was changed; --force moves only those aside; check the path");
+          }
+        }
         Path part = t.resolveSibling(t.getFileName() + ".part");
         if (!force && Files.exists(part)) {
           throw new RefusedException(part + " exists (an interrupted restore?): remove it, or use --force to move it aside");
         }
-        boolean walDir = !t.equals(cfg.dataDir().toAbsolutePath().normalize());
         if (!force && Files.exists(t) && (walDir || !(Files.isDirectory(t) && FileSync.isEmptyDir(t)))) {
           throw new RefusedException((walDir ? "--wal-dir " : "--data-dir ") + t + " already exists"
               + (walDir ? "" : " and is not empty") + ": nothing was changed; use --force to move it aside to "
               + t.getFileName() + ".old-<UTC time> (never deleted)");
         }
       }
+    }
+  }
+
+  /** Why {@code dir} is no etcd data dir, or null if it is one: etcd keeps everything under {@code member/} (3.4, 3.5). */
+  private static String unlikeDataDir(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return "it is a file";
+    }
+    return Files.isDirectory(dir.resolve("member")) ? null : "it has no member/ directory";
+  }
+
+  /**
+   * Why {@code dir} is no dedicated WAL dir, or null if it is one: it holds only segment files
+   * {@code <seq>-<index>.wal} and the preallocated {@code <n>.tmp} (etcd server/storage/wal/wal.go).
+   */
+  private static String unlikeWalDir(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return "it is a file";
+    }
+    try (var entries = Files.list(dir)) {
+      return entries.map(e -> e.getFileName().toString()).filter(n -> !n.endsWith(".wal") && !n.endsWith(".tmp"))
+          .findFirst().map(n -> "it holds " + UserText.quote(n) + ", which is no WAL file").orElse(null);
     }
   }
 
