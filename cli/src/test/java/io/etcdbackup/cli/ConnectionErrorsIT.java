@@ -77,6 +77,27 @@ class ConnectionErrorsIT {
     assertOneLine(r, ExitCodes.UNAVAILABLE, c.member(0).clientUrl(), "--cert " + expired.cert() + " expired on");
   }
 
+  /** Issue 13, defect 6: this said "General OpenSslEngine problem", naming neither file. */
+  @Test
+  void aKeyThatIsNotTheCertificatesIsAUsageErrorNamingBothFiles() {
+    EtcdCluster c = cluster();
+    TestPki.CertFiles other = c.pki().client("someone-else", TestPki.KeyFormat.PKCS8_EC);
+    String[] args = auth(c, c.clientCert(), c.caFile());
+    args[7] = other.key().toString(); // --key of another certificate
+    Cli.Result r = members(args);
+    assertOneLine(r, ExitCodes.USAGE, "--key " + other.key() + " does not belong to --cert " + c.clientCert().cert());
+  }
+
+  /** Issue 13, defect 6: this said "Network closed for unknown reason". */
+  @Test
+  void plainHttpToTheTlsPortSaysToUseHttps() {
+    EtcdCluster c = cluster();
+    String[] args = auth(c, c.clientCert(), c.caFile());
+    args[1] = c.member(0).clientUrl().replace("https://", "http://");
+    Cli.Result r = members(args);
+    assertOneLine(r, ExitCodes.UNAVAILABLE, args[1], "use https://");
+  }
+
   @Test
   void unreachableEndpointSaysConnectionRefused() {
     EtcdCluster c = cluster();

@@ -178,7 +178,7 @@ public final class ClusterInspector {
       status = Optional.of(toStatus(await(c.getMaintenanceClient().statusMember(endpoint))));
     } catch (Exception e) {
       interruptIfNeeded(e);
-      statusError = Optional.of(EtcdErrors.cause(e, config));
+      statusError = Optional.of(EtcdErrors.causeAt(URI.create(endpoint), e, config));
     }
     long start = System.nanoTime();
     Optional<String> readError = Optional.empty();
@@ -186,7 +186,7 @@ public final class ClusterInspector {
       await(c.getKVClient().get(HEALTH_KEY));
     } catch (Exception e) {
       interruptIfNeeded(e);
-      String cause = EtcdErrors.cause(e, config);
+      String cause = EtcdErrors.causeAt(URI.create(endpoint), e, config);
       // etcdctl counts "permission denied" as healthy: the request went through consensus.
       if (!cause.startsWith("permission denied")) {
         readError = Optional.of(cause);

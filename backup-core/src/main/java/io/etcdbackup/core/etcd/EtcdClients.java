@@ -97,6 +97,7 @@ public final class EtcdClients implements AutoCloseable {
     if (c.cert().isPresent()) {
       List<X509Certificate> chain = PemFiles.certificates("--cert", c.cert().get());
       PrivateKey key = PemFiles.privateKey("--key", c.key().orElseThrow());
+      PemFiles.requireMatching(c.key().orElseThrow(), key, c.cert().get(), chain.get(0));
       b.keyManager(key, chain.toArray(X509Certificate[]::new));
     }
     try {

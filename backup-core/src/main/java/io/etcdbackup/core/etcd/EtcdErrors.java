@@ -30,7 +30,23 @@ public final class EtcdErrors {
 
   /** One line naming the endpoint and the cause: {@code https://10.0.0.1:2379: connection refused ...}. */
   public static String describe(URI endpoint, Throwable t, EtcdConnectionConfig config) {
-    return endpoint + ": " + cause(t, config);
+    return endpoint + ": " + causeAt(endpoint, t, config);
+  }
+
+  /** {@link #cause}, with what the endpoint's own form suggests. */
+  public static String causeAt(URI endpoint, Throwable t, EtcdConnectionConfig config) {
+    String cause = cause(t, config);
+    // A TLS port answers a plain-HTTP client by closing or resetting the connection: gRPC says only
+    // UNAVAILABLE ("Network closed for unknown reason"), or the reset surfaces as a SocketException.
+    // The connection was made (no ConnectException), so the scheme is the likely mistake.
+    List<Throwable> chain = chain(t);
+    boolean connected = chain.stream().noneMatch(c -> c instanceof ConnectException || c instanceof UnknownHostException);
+    boolean closed = statusCode(t).filter(c -> c == Status.Code.UNAVAILABLE).isPresent()
+        || chain.stream().anyMatch(c -> c instanceof java.net.SocketException || c instanceof ClosedChannelException);
+    if ("http".equalsIgnoreCase(endpoint.getScheme()) && connected && closed) {
+      cause += "; the server closed the connection: if etcd serves TLS on this port, use https:// (with --cacert)";
+    }
+    return cause;
   }
 
   /** The cause alone, in words. */

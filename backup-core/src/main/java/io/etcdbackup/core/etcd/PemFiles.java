@@ -73,4 +73,42 @@ final class PemFiles {
     throw new InvalidInputException(flag + " (" + file
         + ") holds no private key (expected BEGIN PRIVATE KEY, BEGIN RSA PRIVATE KEY or BEGIN EC PRIVATE KEY)");
   }
+
+  /**
+   * Refuses a private key that does not belong to the certificate: signs a random challenge with
+   * the key and verifies it with the certificate's public key. Without this check the TLS handshake
+   * fails later with "General OpenSslEngine problem" (netty) and no word about which file is wrong.
+   */
+  static void requireMatching(Path keyFile, PrivateKey key, Path certFile, X509Certificate cert) {
+    String algorithm = switch (key.getAlgorithm()) {
+      case "RSA" -> "SHA256withRSA";
+      case "EC", "ECDSA" -> "SHA256withECDSA";
+      case "Ed25519", "EdDSA" -> "Ed25519";
+      default -> null; // an algorithm we cannot sign with here: leave it to the handshake
+    };
+    if (algorithm == null) {
+      return;
+    }
+    boolean matches;
+    try {
+      byte[] challenge = new byte[32];
+      new java.security.SecureRandom().nextBytes(challenge);
+      java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(challenge);
+      byte[] signature = signer.sign();
+      java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+      verifier.initVerify(cert.getPublicKey());
+      verifier.update(challenge);
+      matches = verifier.verify(signature);
+    } catch (java.security.InvalidKeyException | java.security.SignatureException e) {
+      matches = false; // e.g. an RSA key beside an EC certificate
+    } catch (java.security.NoSuchAlgorithmException e) {
+      return;
+    }
+    if (!matches) {
+      throw new InvalidInputException("--key " + keyFile + " does not belong to --cert " + certFile
+          + ": the certificate's public key is not this key's; give the key issued with the certificate");
+    }
+  }
 }
