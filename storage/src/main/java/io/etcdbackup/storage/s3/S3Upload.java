@@ -361,12 +361,16 @@ final class S3Upload implements ObjectUpload {
   private IOException fail(IOException error) {
     if (state == State.OPEN) {
       state = State.FAILED;
+      String aborted = "was aborted";
       try {
         stopAndAbortMultipart();
       } catch (IOException e) {
         error.addSuppressed(e);
+        // An outage that failed the upload usually fails its abort too: the parts stay until a prune's
+        // leftover clean-up (or a lifecycle rule) removes them, and the log must not claim otherwise.
+        aborted = "could not be aborted (" + e.getMessage() + ")";
       }
-      log.warn("store={} key={} upload failed after {} bytes and was aborted: {}", store.location(), key, size,
+      log.warn("store={} key={} upload failed after {} bytes and {}: {}", store.location(), key, size, aborted,
           error.getMessage());
     }
     return error;
