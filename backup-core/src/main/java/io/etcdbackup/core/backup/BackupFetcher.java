@@ -162,6 +162,7 @@ public final class BackupFetcher {
           + "): give the key with --identity-file FILE");
     }
     run.cancellation().check();
+    Spool.removeLeftovers(spoolDir); // what killed runs left there; live runs' spools stay
     Spool spool = Spool.create(spoolDir, "fetch");
     boolean ok = false;
     try (var onCancel = run.cancellation().onCancel(() -> spool.fail(new CancelledException("cancelled")))) {
