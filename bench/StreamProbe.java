@@ -48,7 +48,7 @@ public final class StreamProbe {
       // The production stage 1 path: trailer split, SHA-256, spool file; "spool-follow" adds a
       // reader that follows the spool as stage 2 does (8 KiB transferTo into nowhere).
       try (Client c = Client.builder().endpoints(endpoint).sslContext(ssl).build();
-           Spool raw = Spool.create(Path.of(args[5]), "probe-")) {
+           Spool raw = Spool.create(Path.of(args[5]), "probe")) {
         Thread follower = null;
         long[] followed = new long[1];
         if (mode.equals("spool-follow")) {

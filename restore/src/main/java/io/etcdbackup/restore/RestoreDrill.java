@@ -17,6 +17,7 @@ import io.etcdbackup.core.snapshot.OfflineHashKv;
 import io.etcdbackup.core.snapshot.SnapshotInspector;
 import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.core.store.Manifest;
+import io.etcdbackup.core.stream.Spool;
 import io.etcdbackup.restore.DrillResult.Figures;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,6 +68,8 @@ public final class RestoreDrill {
     DrillResult result;
     try {
       m = repository.select(request.cluster(), request.selector());
+      // The drill spools inside its own directory; its parent is where the other runs spool by default.
+      Spool.removeLeftovers(request.scratchDir());
       Path scratch = Files.createTempDirectory(request.scratchDir(), "etcd-backup-drill-");
       try {
         result = drill(repository, m, request, scratch, run);

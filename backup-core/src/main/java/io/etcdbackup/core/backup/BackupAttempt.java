@@ -111,8 +111,8 @@ final class BackupAttempt {
       t.setDaemon(true);
       return t;
     });
-    try (Spool raw = Spool.create(request.spoolDir(), "etcd-backup-raw-");
-         Spool stored = Spool.create(request.spoolDir(), "etcd-backup-stored-");
+    try (Spool raw = Spool.create(request.spoolDir(), "raw");
+         Spool stored = Spool.create(request.spoolDir(), "stored");
          var onCancel = run.cancellation().onCancel(() -> {
            // Wakes every stage waiting on a spool; the main thread sees the token at its next wait.
            CancelledException c = new CancelledException("cancelled: " + run.cancellation().why());

@@ -25,7 +25,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -52,11 +51,19 @@ public final class BackupFetcher {
     this.repository = repository;
   }
 
-  /** A fetched, fully checked raw db; closing it deletes the file. */
-  public record Fetched(Manifest manifest, Path rawDb, SnapshotStatus status, List<String> checks) implements Closeable {
+  /**
+   * A fetched, fully checked raw db, kept from other runs' spool clean-up until closed; closing it
+   * deletes the file.
+   */
+  public record Fetched(Manifest manifest, Spool.Kept raw, SnapshotStatus status, List<String> checks)
+      implements Closeable {
+    public Path rawDb() {
+      return raw.path();
+    }
+
     @Override
     public void close() throws IOException {
-      Files.deleteIfExists(rawDb);
+      raw.close();
     }
   }
 
@@ -155,7 +162,8 @@ public final class BackupFetcher {
           + "): give the key with --identity-file FILE");
     }
     run.cancellation().check();
-    Spool spool = Spool.create(spoolDir, "etcd-backup-fetch-");
+    Spool.removeLeftovers(spoolDir); // what killed runs left there; live runs' spools stay
+    Spool spool = Spool.create(spoolDir, "fetch");
     boolean ok = false;
     try (var onCancel = run.cancellation().onCancel(() -> spool.fail(new CancelledException("cancelled")))) {
       Run.Span download = run.start(Phase.DOWNLOAD);
@@ -184,7 +192,7 @@ public final class BackupFetcher {
       }
       checks.add("decompression (" + m.transforms().compression() + ")");
       checks.addAll(List.of("raw sha256", "bbolt structure", "status figures (hash, revision, total keys, total size)"));
-      Path raw = spool.keep();
+      Spool.Kept raw = spool.keep();
       ok = true;
       LOG.info("backup fetched and verified cluster={} id={} rev={}", m.clusterName(), m.id(), m.revision());
       return new Fetched(m, raw, status, checks);

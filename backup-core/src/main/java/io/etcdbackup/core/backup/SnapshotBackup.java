@@ -18,6 +18,7 @@ import io.etcdbackup.core.run.RunListener;
 import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.core.store.ManifestCodec;
+import io.etcdbackup.core.stream.Spool;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -72,6 +73,8 @@ public final class SnapshotBackup {
     try {
       Target target = run.phase(Phase.SELECT, s -> select(request));
       try (BackupLock lock = request.lock().isPresent() ? run.phase(Phase.LOCK, s -> lock(target, request, run)) : null) {
+        // What runs killed with SIGKILL left in the spool dir (up to twice the db each); live runs' spools stay.
+        Spool.removeLeftovers(request.spoolDir());
         BackupResult result = attempts(run, request, target);
         int removed = run.phase(Phase.CLEANUP, s -> removeLeftovers(target.cluster(), request));
         Optional<BackupResult.Pruning> pruning = request.retention().map(p -> prune(run, target, request, p));

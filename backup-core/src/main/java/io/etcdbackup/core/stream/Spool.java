@@ -7,9 +7,9 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -23,8 +23,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The producer {@linkplain #writer() writes} and closes (complete) or {@linkplain #fail fails};
  * a follower sees every byte in order, then end of stream once complete, or the producer's failure.
  * {@link #close()} deletes the file.
+ *
+ * <p>A spool is named {@code etcd-backup-<kind>-<digits>.spool} and its owner holds a lock beside
+ * it for as long as it lives (also once {@linkplain #keep() kept}), so that a run killed with
+ * SIGKILL leaves files that the next run can tell from a live one's: {@link
+ * #removeLeftovers(Path)}. Directories it creates are 0700, its files 0600.
  */
 public final class Spool implements Closeable {
+  private final SpoolFiles.Owner owner;
   private final Path path;
   private final FileChannel channel;
   private final ReentrantLock lock = new ReentrantLock();
@@ -34,15 +40,60 @@ public final class Spool implements Closeable {
   private Throwable failure;
   private boolean closed;
 
-  private Spool(Path path) throws IOException {
-    this.path = path;
+  private Spool(SpoolFiles.Owner owner) throws IOException {
+    this.owner = owner;
+    this.path = owner.spool();
     this.channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
   }
 
-  /** A new empty spool file in {@code dir} (created if missing). */
-  public static Spool create(Path dir, String prefix) throws IOException {
-    Files.createDirectories(dir);
-    return new Spool(Files.createTempFile(dir, prefix, ".spool"));
+  /**
+   * A new empty spool file {@code etcd-backup-<kind>-<digits>.spool} in {@code dir} (created, 0700,
+   * if missing).
+   *
+   * @param kind what it holds, lower-case letters: {@code raw}, {@code stored}, {@code fetch}
+   */
+  public static Spool create(Path dir, String kind) throws IOException {
+    SpoolFiles.Owner owner = SpoolFiles.claim(dir, kind);
+    try {
+      return new Spool(owner);
+    } catch (IOException | RuntimeException e) {
+      owner.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Removes what killed runs left in {@code dir}: spool files (and their owner files) whose owner
+   * process is dead, whichever process that was. A live run's spool, in this JVM or another, and
+   * any other file are left alone; symbolic links are never followed. Each removal is logged at
+   * info with its size. Never throws: a file that cannot be removed is logged and skipped.
+   *
+   * @return the files removed
+   */
+  public static List<Path> removeLeftovers(Path dir) {
+    return SpoolFiles.removeDead(dir);
+  }
+
+  /**
+   * A spool file handed over by {@link #keep()}: still protected from other runs' clean-up until
+   * {@link #close()}, which deletes it.
+   */
+  public static final class Kept implements Closeable {
+    private final SpoolFiles.Owner owner;
+
+    private Kept(SpoolFiles.Owner owner) {
+      this.owner = owner;
+    }
+
+    public Path path() {
+      return owner.spool();
+    }
+
+    /** Deletes the file. Idempotent. */
+    @Override
+    public void close() throws IOException {
+      owner.close();
+    }
   }
 
   public Path path() {
@@ -177,22 +228,23 @@ public final class Spool implements Closeable {
   }
 
   /**
-   * Closes the file and hands it to the caller, who deletes it when done: what a download keeps for
-   * the restore that follows. Followers still reading fail; a later {@link #close()} does nothing.
+   * Closes the file and hands it to the caller, who closes the handle (which deletes the file) when
+   * done: what a download keeps for the restore that follows. Followers still reading fail; a later
+   * {@link #close()} does nothing.
    *
    * @throws IllegalStateException if the spool was already closed (its file is gone)
    */
-  public Path keep() throws IOException {
+  public Kept keep() throws IOException {
     if (!markClosed()) {
       throw new IllegalStateException("spool " + path + " was closed and deleted");
     }
     try {
       channel.close();
     } catch (IOException e) {
-      Files.deleteIfExists(path);
+      owner.close();
       throw e;
     }
-    return path;
+    return new Kept(owner);
   }
 
   /** Closes the file and deletes it; followers still reading fail. Idempotent. */
@@ -204,7 +256,7 @@ public final class Spool implements Closeable {
     try {
       channel.close();
     } finally {
-      Files.deleteIfExists(path);
+      owner.close();
     }
   }
 

@@ -180,7 +180,7 @@ class StreamsTest {
 
   @Test
   void aKeptSpoolOutlivesCloseAndBelongsToTheCaller(@TempDir Path dir) throws Exception {
-    Path kept;
+    Spool.Kept kept;
     InputStream late;
     try (Spool spool = Spool.create(dir, "t")) {
       try (OutputStream w = spool.writer()) {
@@ -190,8 +190,13 @@ class StreamsTest {
       kept = spool.keep();
       assertThatThrownBy(spool::keep).isInstanceOf(IllegalStateException.class);
     }
-    assertThat(java.nio.file.Files.readAllBytes(kept)).containsExactly(1, 2, 3);
+    assertThat(java.nio.file.Files.readAllBytes(kept.path())).containsExactly(1, 2, 3);
     assertThatThrownBy(late::read).isInstanceOf(IOException.class).hasMessageContaining("was closed");
+    kept.close();
+    assertThat(kept.path()).doesNotExist();
+    try (var left = java.nio.file.Files.list(dir)) {
+      assertThat(left).as("the owner file goes with it").isEmpty();
+    }
   }
 
   @Test
