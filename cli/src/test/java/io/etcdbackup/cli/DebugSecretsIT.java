@@ -47,4 +47,21 @@ class DebugSecretsIT {
     Matcher token = Pattern.compile("(?i)token[\"'=: ]+([A-Za-z0-9._-]{8,})").matcher(all);
     assertThat(token.find()).as("a token in the output: %s", token.find(0) ? token.group() : "").isFalse();
   }
+
+  /** Issue 13: verification is on by default; turning it off works, and says what it gives up. */
+  @Test
+  void skippingTlsVerificationWarns(@TempDir Path cwd) {
+    EtcdCluster c = ETCD.cluster();
+    List<String> flags = new ArrayList<>(c.tlsFlags());
+    int ca = flags.indexOf("--cacert");
+    flags.remove(ca + 1);
+    flags.remove(ca);
+    List<String> cmd = new ArrayList<>(List.of(ProjectPaths.root().resolve("bin/etcd-backup").toString(), "members"));
+    cmd.addAll(flags);
+    cmd.addAll(List.of("--user", "root", "--password", CANARY, "--insecure-skip-tls-verify"));
+    Exec.Result r = Exec.run(cmd, cwd, Duration.ofMinutes(2));
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stderr()).contains("WARN").contains("TLS verification is off (--insecure-skip-tls-verify)");
+    assertThat(r.stdout() + r.stderr()).doesNotContain(CANARY);
+  }
 }

@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds jetcd clients from one {@link EtcdConnectionConfig}. PEM files are read and checked once,
@@ -27,6 +29,7 @@ import javax.net.ssl.SSLException;
  * closes the shared ones.
  */
 public final class EtcdClients implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EtcdClients.class);
 
   private final EtcdConnectionConfig config;
   private final SslContext sslContext;
@@ -89,6 +92,8 @@ public final class EtcdClients implements AutoCloseable {
   private static SslContext buildSslContext(EtcdConnectionConfig c) {
     SslContextBuilder b = GrpcSslContexts.forClient();
     if (c.insecureSkipTlsVerify()) {
+      LOG.warn("TLS verification is off (--insecure-skip-tls-verify): any server, or anyone between, can answer as etcd "
+          + "endpoints={}", c.endpoints());
       b.trustManager(InsecureTrustManagerFactory.INSTANCE);
     } else if (c.caCert().isPresent()) {
       List<X509Certificate> cas = PemFiles.certificates("--cacert", c.caCert().get());
