@@ -125,7 +125,7 @@ public final class SeriesLoader {
         "0.1.0-SNAPSHOT",
         new Manifest.Verification("ok", "ok", "ok",
             new Manifest.HashKvCheck("match", revision, hashKv, hashKv, revision - 1_000 > 0 ? revision - 1_000 : null, null)),
-        Map.of("env", "bench", "schedule", "hourly"), null);
+        Map.of("env", "bench", "schedule", "hourly"), null, null);
     return new Backup(m, data);
   }
 

@@ -64,7 +64,7 @@ final class DrillCommand implements Callable<Integer> {
         MetricsPublisher.DEFAULT_JOB + "-drill");
     Cancellation cancel = run.cancellation().deadline(run.timeout, "--timeout");
     try (BackupStore store = storeOptions.open(read.from)) {
-      DrillResult r = new RestoreDrill(Clock.systemUTC()).run(new BackupRepository(store), request,
+      DrillResult r = new RestoreDrill(Clock.systemUTC()).run(read.series.repository(store), request,
           MetricsOptions.both(run.listener(parent.env()), session), cancel);
       print(r, spec.commandLine().getOut());
       return ExitCodes.OK;

@@ -136,7 +136,7 @@ final class RestoreCommand implements Callable<Integer> {
     } else {
       Optional<AgeDecryption> decryption = series.decryption();
       try (BackupStore store = storeOptions.open(from)) {
-        BackupRepository repo = new BackupRepository(store);
+        BackupRepository repo = series.repository(store);
         Manifest m = repo.select(series.cluster(), selector());
         result = service.fromBackup(repo, m, decryption, request, listener, cancel);
       }

@@ -128,7 +128,7 @@ final class ScheduleCommand implements Callable<Integer> {
     static Generation open(ScheduleConfig c) {
       BackupStore store = ScheduleCommand.open(c.store());
       try {
-        BackupRepository repository = new BackupRepository(store);
+        BackupRepository repository = new BackupRepository(store, c.store().manifestKey());
         repository.series(); // a store that does not answer is refused here, before the old schedule stops
         return new Generation(c, store, new EtcdClients(c.etcd()), repository);
       } catch (RuntimeException e) {

@@ -1,5 +1,8 @@
 package io.etcdbackup.cli;
 
+import io.etcdbackup.core.store.BackupRepository;
+import io.etcdbackup.core.store.BackupStore;
+import io.etcdbackup.core.store.ManifestKey;
 import io.etcdbackup.core.stream.AgeDecryption;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -17,6 +20,16 @@ final class SeriesOptions {
   @Option(names = "--spool-dir", paramLabel = "DIR", converter = WorkDir.class,
       description = "Where the download is spooled (default: the temp dir).")
   Path spoolDir;
+
+  @Option(names = "--manifest-signing-key", paramLabel = "FILE",
+      description = "Secret (at least 32 bytes) the manifests were signed with: refuse a backup whose manifest is "
+          + "unsigned or signed otherwise (docs/security.md).")
+  Path manifestSigningKey;
+
+  /** The repository of {@code store}, checking signatures when {@code --manifest-signing-key} is given. */
+  BackupRepository repository(BackupStore store) {
+    return new BackupRepository(store, Optional.ofNullable(manifestSigningKey).map(ManifestKey::fromFile));
+  }
 
   Optional<String> cluster() {
     return Optional.ofNullable(clusterName);

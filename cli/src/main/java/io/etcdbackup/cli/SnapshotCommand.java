@@ -7,6 +7,7 @@ import io.etcdbackup.core.backup.SnapshotBackup;
 import io.etcdbackup.core.etcd.EtcdClients;
 import io.etcdbackup.core.metrics.MetricsPublisher;
 import io.etcdbackup.core.store.BackupRepository;
+import io.etcdbackup.core.store.ManifestKey;
 import io.etcdbackup.core.store.BackupStore;
 import io.etcdbackup.core.store.Manifest;
 import java.io.PrintWriter;
@@ -73,6 +74,11 @@ final class SnapshotCommand implements Callable<Integer> {
   @Option(names = "--recipients-file", paramLabel = "FILE", description = "age recipients, one per line.")
   Path recipientsFile;
 
+  @Option(names = "--manifest-signing-key", paramLabel = "FILE",
+      description = "Sign the manifest with this secret (at least 32 bytes), so that verify and restore given the "
+          + "same key refuse a backup someone with write access to the store put there (docs/security.md).")
+  Path manifestSigningKey;
+
   @Option(names = "--verify-hashkv", description = "Also compare the file's HashKV at its revision with the member's.")
   boolean verifyHashKv;
 
@@ -118,11 +124,12 @@ final class SnapshotCommand implements Callable<Integer> {
         .streamIdleTimeout(streamIdleTimeout).lock(lock).lockTtl(lockTtl).lockWait(lockWait)
         .leftoverGrace(leftoverGrace).timeout(run.timeout).labels(labels).retention(retention.policy().orElse(null))
         .build();
+    Optional<ManifestKey> signingKey = Optional.ofNullable(manifestSigningKey).map(ManifestKey::fromFile);
     Optional<MetricsOptions.Session> session = metrics.session(request.clusterName(), to, MetricsPublisher.DEFAULT_JOB);
     BackupResult result;
     try (EtcdClients clients = connection.clients(); BackupStore store = storeOptions.openForWriting(to)) {
       result = new SnapshotBackup(clients, new EtcdSnapshotSource(clients, request.retry().streamIdleTimeout()),
-          new BackupRepository(store), Clock.systemUTC(), Versions.tool())
+          new BackupRepository(store, signingKey), Clock.systemUTC(), Versions.tool())
           .run(request, MetricsOptions.both(run.listener(parent.env()), session), run.cancellation());
     } finally {
       session.ifPresent(MetricsOptions.Session::publish);

@@ -63,7 +63,7 @@ final class VerifyCommand implements Callable<Integer> {
         MetricsPublisher.DEFAULT_JOB + "-verify");
     Cancellation cancel = run.cancellation().deadline(run.timeout, "--timeout");
     try (BackupStore store = storeOptions.open(read.from)) {
-      BackupRepository repo = new BackupRepository(store);
+      BackupRepository repo = read.series.repository(store);
       BackupFetcher fetcher = new BackupFetcher(repo);
       var listener = MetricsOptions.both(run.listener(parent.env()), session);
       if (all || newest != null) {

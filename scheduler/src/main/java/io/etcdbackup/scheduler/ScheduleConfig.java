@@ -7,6 +7,7 @@ import io.etcdbackup.core.retention.RetentionPolicy;
 import io.etcdbackup.core.run.Durations;
 import io.etcdbackup.core.run.Sizes;
 import io.etcdbackup.core.store.Layout;
+import io.etcdbackup.core.store.ManifestKey;
 import io.etcdbackup.storage.StoreOptions;
 import java.io.IOException;
 import java.net.URI;
@@ -54,7 +55,8 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
   }
 
   /** The store's location and S3 settings. */
-  public record Store(String uri, StoreOptions options) {}
+  /** @param manifestKey signs what backup jobs commit, and is demanded of what verify jobs and drills read */
+  public record Store(String uri, StoreOptions options, Optional<ManifestKey> manifestKey) {}
 
   /** Job kinds: a backup (then retention), a re-check of stored backups, a restore drill. */
   public enum Kind {
@@ -153,7 +155,7 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
     m.put("store.uri", List.of("ETCD_BACKUP_STORE_URI"));
     for (String k : List.of("s3-region", "s3-endpoint", "s3-path-style", "s3-ca-bundle", "s3-access-key-id",
         "s3-secret-access-key-file", "s3-profile", "s3-sse", "s3-sse-kms-key-id", "s3-part-size", "s3-max-parts-in-flight",
-        "s3-object-lock-days", "s3-object-lock-mode")) {
+        "s3-object-lock-days", "s3-object-lock-mode", "manifest-signing-key")) {
       m.put("store." + k, List.of(envName("ETCD_BACKUP_", k)));
     }
     return Map.copyOf(m);
@@ -257,9 +259,11 @@ public record ScheduleConfig(Path file, Optional<String> clusterName, EtcdConnec
     s.integer("s3-max-parts-in-flight").ifPresent(b::maxPartsInFlight);
     s.integer("s3-object-lock-days").ifPresent(b::objectLockDays);
     s.string("s3-object-lock-mode").ifPresent(b::objectLockMode);
+    Optional<ManifestKey> manifestKey = s.file("manifest-signing-key")
+        .map(p -> s.check("manifest-signing-key", () -> ManifestKey.fromFile(p)));
     s.done();
     StoreOptions options = s.check("store", () -> b.credentials(keyId.orElse(null), null, secretFile.orElse(null)).build());
-    return new Store(uri, options);
+    return new Store(uri, options, manifestKey);
   }
 
   private static Job job(Section s, Optional<String> clusterName, Optional<Path> spoolDir) {

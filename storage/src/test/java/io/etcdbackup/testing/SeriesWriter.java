@@ -46,7 +46,7 @@ public final class SeriesWriter {
         new Manifest.Source("8e9e05c52164694d", "etcd-0", "https://10.0.0.1:2379", "3.5.30", true), revision, 7,
         revision + 3, 1000, 0xdeadbeefL, storedSize * 4, "00".repeat(32), Layout.objectName(".zst", false), storedSize,
         "11".repeat(32), new Manifest.Transforms("zstd", 1, "none", List.of()), new Manifest.Timings(10, 5, 20, 40),
-        "0.1.0-test", checks, null, retention);
+        "0.1.0-test", checks, null, retention, null);
   }
 
   /** Writes each backup's data object (of its stored size, at most a few KiB here) and then its manifest. */

@@ -239,12 +239,12 @@ final class BackupAttempt {
   /** COMMIT: the data object, then the manifest, which makes the backup exist. */
   private Manifest commit(PendingBackup pending, Verification.Result checks, byte[] rawSha, Encoded encoded) {
     StoredObject object = pending.commitData();
-    Manifest m = ManifestAssembly.assemble(
+    Manifest assembled = ManifestAssembly.assemble(
         new ManifestAssembly.Identity(pending.id().toString(), target.cluster(), target.clusterIdHex(), run.startedAt(),
             clock.instant(), toolVersion),
         checks, rawSha, new ManifestAssembly.Stored(pending.objectName(), object, encoded.sha256(),
             pending.retention().orElse(null)), request, run);
-    pending.commit(m);
+    Manifest m = pending.commit(assembled);
     LOG.info("backup committed cluster={} id={} rev={} member={} raw={} stored={}", target.cluster(), m.id(),
         m.revision(), candidate.member().name(), m.dbSize(), m.storedSize());
     return m;

@@ -157,6 +157,8 @@ public final class BackupFetcher {
    */
   public Fetched fetch(Manifest m, Optional<AgeDecryption> decryption, Path spoolDir, Run run) throws IOException {
     String what = "backup " + m.id() + " of " + m.clusterName();
+    // First: a forged manifest must not even be downloaded against (--manifest-signing-key).
+    repository.checkSignature(m);
     if (m.transforms().encrypted() && decryption.isEmpty()) {
       throw new InvalidInputException(what + " is age-encrypted (recipients " + m.transforms().recipientFingerprints()
           + "): give the key with --identity-file FILE");

@@ -37,6 +37,6 @@ final class ManifestAssembly {
         new Manifest.Transforms(c.algorithm().label(), c.level(), e.isPresent() ? "age-x25519" : "none",
             e.map(a -> a.fingerprints()).orElse(List.of())),
         timings, who.toolVersion(), new Manifest.Verification("ok", "ok", "ok", checks.hashKv()), request.labels(),
-        stored.retention());
+        stored.retention(), null);
   }
 }

@@ -44,9 +44,32 @@ public final class BackupRepository {
       .thenComparingLong(Manifest::revision).thenComparing(Manifest::id).reversed();
 
   private final BackupStore store;
+  private final Optional<ManifestKey> manifestKey;
 
   public BackupRepository(BackupStore store) {
+    this(store, Optional.empty());
+  }
+
+  /** With {@code manifestKey}, commits sign their manifest and {@link #checkSignature} demands one. */
+  public BackupRepository(BackupStore store, Optional<ManifestKey> manifestKey) {
     this.store = store;
+    this.manifestKey = manifestKey;
+  }
+
+  /**
+   * Refuses {@code m} unless the repository's key signed it; without a key, nothing to check (a
+   * signed manifest is then read as any other). Every fetch asks this before reading data.
+   *
+   * @throws IntegrityException when a key is set and the signature is missing or wrong
+   */
+  public void checkSignature(Manifest m) {
+    if (manifestKey.isPresent()) {
+      manifestKey.get().check(m, "backup " + m.id() + " of " + m.clusterName());
+      LOG.debug("manifest signature checked cluster={} id={} key={}", m.clusterName(), m.id(), manifestKey.get().keyId());
+    } else if (m.signature() != null) {
+      LOG.info("manifest signature not checked cluster={} id={} key={}: no --manifest-signing-key given",
+          m.clusterName(), m.id(), m.signature().keyId());
+    }
   }
 
   public BackupStore store() {
@@ -304,8 +327,9 @@ public final class BackupRepository {
     }
   }
 
-  /** Writes the manifest: the commit point of a backup. */
-  void commit(Manifest m) {
+  /** Writes the manifest, signed when the repository has a key: the commit point of a backup. Returns it as written. */
+  Manifest commit(Manifest unsigned) {
+    Manifest m = manifestKey.map(k -> k.sign(unsigned)).orElse(unsigned);
     byte[] json = ManifestCodec.toJson(m);
     try (ObjectUpload up = m.retention() == null ? store.create(m.manifestKey())
         : store.create(m.manifestKey(), m.retention().retainUntil())) {
@@ -316,6 +340,7 @@ public final class BackupRepository {
     } catch (IOException e) {
       throw new StoreException("cannot write " + where(m.manifestKey()) + ": " + e.getMessage(), e);
     }
+    return m;
   }
 
   /** {@code location/key}, for messages. */

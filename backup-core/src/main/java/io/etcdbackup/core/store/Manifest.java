@@ -34,6 +34,8 @@ import java.util.Objects;
  * @param labels user labels ({@code --label k=v})
  * @param retention the S3 Object Lock both objects were written under, or null: until its date the
  *     store refuses to delete them, and retention does not try
+ * @param signature the HMAC of every other field ({@link ManifestKey}), or null when the backup
+ *     was written without {@code --manifest-signing-key}
  */
 public record Manifest(
     int formatVersion,
@@ -58,7 +60,8 @@ public record Manifest(
     String toolVersion,
     Verification verification,
     Map<String, String> labels,
-    Retention retention) {
+    Retention retention,
+    Signature signature) {
 
   public static final int FORMAT_VERSION = 1;
 
@@ -106,6 +109,19 @@ public record Manifest(
       Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(retainUntil, "retainUntil");
     }
+  }
+
+  /**
+   * The manifest's signature: {@code algorithm} {@value ManifestKey#ALGORITHM} over the canonical
+   * JSON of every other field, by the key {@code keyId} names (not the key: a digest of it).
+   */
+  public record Signature(String algorithm, String keyId, String value) {}
+
+  /** This manifest with {@code s} as its signature (null: unsigned). */
+  public Manifest withSignature(Signature s) {
+    return new Manifest(formatVersion, id, clusterName, clusterId, startedAt, completedAt, source, revision, raftTerm,
+        raftIndex, keyCount, crcHash, dbSize, sha256Raw, object, storedSize, sha256Stored, transforms, timings,
+        toolVersion, verification, labels, retention, s);
   }
 
   /** Under an object lock that has not expired at {@code now}: the store refuses to delete it. */

@@ -6,6 +6,7 @@ import io.etcdbackup.core.UserText;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -18,7 +19,23 @@ public final class ManifestCodec {
       .changeDefaultPropertyInclusion(v -> v.withValueInclusion(JsonInclude.Include.NON_NULL))
       .build();
 
+  /**
+   * What a signature covers: compact, properties and map entries in alphabetical order, the
+   * signature left out. Both sides build it from the parsed record, so whitespace, field order and
+   * fields this version does not know never change it.
+   */
+  private static final ObjectMapper CANONICAL = JsonMapper.builder()
+      .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .changeDefaultPropertyInclusion(v -> v.withValueInclusion(JsonInclude.Include.NON_NULL))
+      .build();
+
   private ManifestCodec() {}
+
+  /** The bytes {@link ManifestKey} signs: {@code m} without its signature, canonical JSON. */
+  static byte[] canonicalForSigning(Manifest m) {
+    return CANONICAL.writeValueAsBytes(m.withSignature(null));
+  }
 
   /** Initialises the mapper (class loading and introspection take most of a second the first time). */
   public static void warmUp() {

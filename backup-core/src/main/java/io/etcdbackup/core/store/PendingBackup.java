@@ -107,8 +107,8 @@ public final class PendingBackup implements AutoCloseable {
     }
   }
 
-  /** Writes the manifest: from here on the backup exists. */
-  public void commit(Manifest m) {
+  /** Writes the manifest (signed, when the repository has a key): from here on the backup exists. Returns it as written. */
+  public Manifest commit(Manifest m) {
     if (!dataCommitted) {
       throw new IllegalStateException("the data object of " + id + " is not committed");
     }
@@ -120,7 +120,7 @@ public final class PendingBackup implements AutoCloseable {
           + retention);
     }
     manifestTried = true;
-    repository.commit(m);
+    return repository.commit(m);
   }
 
   @Override

@@ -45,7 +45,7 @@ class RunMetricsTest {
         NOW.plusSeconds(5), new Manifest.Source("8e9e", "etcd-0", "https://10.0.0.1:2379", "3.5.30", false), 123_456, 7,
         123_460, 4242, 0xdeadbeefL, 9_000_000, "00".repeat(32), "snapshot.db.zst", 2_500_000, "11".repeat(32),
         new Manifest.Transforms("zstd", 1, "none", List.of()), new Manifest.Timings(1, 2, 3, 4), "0.1.0",
-        new Manifest.Verification("ok", "ok", "ok", Manifest.HashKvCheck.notRequested()), Map.of(), null);
+        new Manifest.Verification("ok", "ok", "ok", Manifest.HashKvCheck.notRequested()), Map.of(), null, null);
   }
 
   /** One sample: name, labels, value. */

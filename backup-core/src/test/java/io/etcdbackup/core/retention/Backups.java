@@ -31,7 +31,7 @@ final class Backups {
         new Manifest.Source("8e9e05c52164694d", "etcd-0", "https://10.0.0.1:2379", "3.5.30", true), revision, 7,
         revision + 3, 1000, 0xdeadbeefL, storedSize * 4, "00".repeat(32), "snapshot.db.zst", storedSize, "11".repeat(32),
         new Manifest.Transforms("zstd", 3, "none", List.of()), new Manifest.Timings(10, 5, 20, 40), "0.1.0",
-        passed ? PASSED : FAILED, null, null);
+        passed ? PASSED : FAILED, null, null, null);
   }
 
   /** The same backup with its checks failed (a manifest from an older writer that committed anyway). */

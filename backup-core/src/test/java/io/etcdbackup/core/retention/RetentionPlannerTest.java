@@ -606,7 +606,7 @@ class RetentionPlannerTest {
     Manifest a = backup("a", NOW, 1, 1);
     Manifest b = new Manifest(a.formatVersion(), "b", "staging", a.clusterId(), a.startedAt(), a.completedAt(),
         a.source(), 2, a.raftTerm(), a.raftIndex(), a.keyCount(), a.crcHash(), a.dbSize(), a.sha256Raw(), a.object(),
-        a.storedSize(), a.sha256Stored(), a.transforms(), a.timings(), a.toolVersion(), a.verification(), a.labels(), null);
+        a.storedSize(), a.sha256Stored(), a.transforms(), a.timings(), a.toolVersion(), a.verification(), a.labels(), null, null);
 
     assertThatThrownBy(() -> RetentionPlanner.plan(List.of(a, b), bare().keepLast(1).build(), NOW))
         .isInstanceOf(IllegalArgumentException.class)
