@@ -18,8 +18,10 @@ import java.util.stream.Collectors;
 /**
  * Chooses the members a snapshot may stream from, best first. A usable member is a voting member
  * (not a learner) that answered a linearizable read (so it is part of the quorum and its data is
- * current) and has no NOSPACE or CORRUPT alarm. Followers come first, highest applied index first,
- * to keep the snapshot's load off the leader; the leader is the last resort.
+ * current) and has no CORRUPT alarm. A NOSPACE alarm does not count against a member: etcd then
+ * refuses writes, not reads or snapshots, and a backup is what an operator wants before compacting
+ * and defragmenting it (issue 13). Followers come first, highest applied index first, to keep the
+ * snapshot's load off the leader; the leader is the last resort.
  */
 public final class MemberSelector {
   private MemberSelector() {}
@@ -38,7 +40,8 @@ public final class MemberSelector {
    * @throws UnavailableException if no member is usable, naming why each was not
    */
   public static List<Candidate> candidates(HealthReport report, Optional<String> forced) {
-    Set<Long> alarmed = report.alarms().stream().map(Alarm::memberId).collect(Collectors.toSet());
+    Set<Long> alarmed = report.alarms().stream().filter(a -> !a.type().equals(Alarm.NOSPACE)).map(Alarm::memberId)
+        .collect(Collectors.toSet());
     List<Candidate> usable = new ArrayList<>();
     List<String> rejected = new ArrayList<>();
     for (MemberInfo m : report.members()) {
@@ -50,7 +53,7 @@ public final class MemberSelector {
       if (m.learner()) {
         rejected.add(m.label() + " is a learner");
       } else if (alarmed.contains(m.id())) {
-        rejected.add(m.label() + " has an active alarm");
+        rejected.add(m.label() + " has an active CORRUPT alarm");
       } else if (ep.isEmpty()) {
         rejected.add(m.label() + " is not healthy");
       } else {

@@ -16,11 +16,14 @@ import io.etcdbackup.core.run.Reason;
 import io.etcdbackup.core.run.Run;
 import io.etcdbackup.core.run.RunListener;
 import io.etcdbackup.core.store.BackupRepository;
+import io.etcdbackup.core.store.BackupStore;
+import io.etcdbackup.core.store.IncompleteUpload;
 import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.core.store.ManifestCodec;
 import io.etcdbackup.core.stream.Spool;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -162,11 +165,21 @@ public final class SnapshotBackup {
 
   private int removeLeftovers(String cluster, BackupRequest request) {
     try {
-      List<BackupRepository.Leftover> leftovers = repository.leftovers(cluster, request.leftoverGrace(), clock.instant());
+      Instant now = clock.instant();
+      List<BackupRepository.Leftover> leftovers = repository.leftovers(cluster, request.leftoverGrace(), now);
       for (BackupRepository.Leftover l : leftovers) {
         repository.delete(l);
       }
-      return leftovers.size();
+      // A run killed mid-upload leaves an upload that is no object (a local temporary file, an S3
+      // multipart upload), so the listing above never sees it (issue 13).
+      BackupStore store = repository.store();
+      List<IncompleteUpload> uploads = store.incompleteUploads(Layout.seriesPrefix(cluster)).stream()
+          .filter(u -> u.initiated().plus(request.leftoverGrace()).isBefore(now)).toList();
+      for (IncompleteUpload u : uploads) {
+        store.abortIncomplete(u);
+        LOG.info("aborted an unfinished upload cluster={} key={} initiated={}", cluster, u.key(), u.initiated());
+      }
+      return leftovers.size() + uploads.size();
     } catch (IOException | RuntimeException e) {
       // The backup is committed; a failed clean-up is retried by the next run.
       LOG.warn("leftover clean-up failed cluster={}: {}", cluster, e.getMessage());
