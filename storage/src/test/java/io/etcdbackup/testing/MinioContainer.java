@@ -10,9 +10,8 @@ import org.testcontainers.utility.MountableFile;
 /**
  * The container backend of {@link S3Server} ({@code -Dtests.containers=true}): MinIO with the
  * server's access key and secret as its root credentials (MinIO enforces only their minimum
- * lengths, 3 and 8), path-style, one published port. Over
- * HTTPS it serves a certificate for 127.0.0.1 and localhost from the test PKI, so it must run on
- * a local Docker engine.
+ * lengths, 3 and 8), path-style, one published port. Over HTTPS it serves a certificate for
+ * 127.0.0.1 and localhost from the test PKI, so it must run on a local Docker engine.
  */
 final class MinioContainer implements AutoCloseable {
   /** Pinned: a release on Docker Hub; later community releases ship no image there. */
