@@ -26,12 +26,18 @@ import javax.net.ssl.SSLContext;
  * optionally with auth enabled for a {@code root} user. Members can be stopped, killed with
  * SIGKILL and restarted. Processes never outlive the JVM (a shutdown hook kills them) and
  * {@link #close()} removes every file.
+ *
+ * <p>With {@code -Dtests.containers=true} the members run in the official etcd image instead
+ * ({@link EtcdContainers}, docs/testing.md): same flags, same client URLs on this host; peer URLs
+ * are {@code https://<name>:2380} inside the containers' network, and {@link Member#dataDir()} and
+ * {@link Member#logFile()} are not available.
  */
 public final class EtcdCluster implements AutoCloseable {
 
   public static final String ROOT_USER = "root";
   public static final String TOKEN = "etcd-backup-test";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  private static final int CONTAINER_PEER_PORT = 2380;
   private static final List<EtcdCluster> LIVE = new CopyOnWriteArrayList<>();
   /** Logs of clusters closed since the current test began: a failed test prints them. */
   private static final List<String> CLOSED_LOGS = new CopyOnWriteArrayList<>();
@@ -48,32 +54,61 @@ public final class EtcdCluster implements AutoCloseable {
     private final int peerPort;
     private final Path dataDir;
     private final Path logFile;
+    /** The container backend, or null for local processes. */
+    private final EtcdContainers containers;
     private volatile Process process;
 
-    Member(int index, String name, int clientPort, int peerPort, Path dataDir, Path logFile) {
+    Member(int index, String name, int clientPort, int peerPort, Path dataDir, Path logFile,
+        EtcdContainers containers) {
       this.index = index;
       this.name = name;
       this.clientPort = clientPort;
       this.peerPort = peerPort;
       this.dataDir = dataDir;
       this.logFile = logFile;
+      this.containers = containers;
     }
 
     public int index() { return index; }
     public String name() { return name; }
-    public Path dataDir() { return dataDir; }
-    public Path logFile() { return logFile; }
+    public Path dataDir() {
+      if (containers != null) {
+        throw Containers.unavailable("EtcdCluster.Member.dataDir()", "the data dir lives inside " + name + "'s container");
+      }
+      return dataDir;
+    }
+
+    public Path logFile() {
+      if (containers != null) {
+        throw Containers.unavailable("EtcdCluster.Member.logFile()", "etcd logs to its container; use logTail()");
+      }
+      return logFile;
+    }
+
     public int clientPort() { return clientPort; }
-    public boolean isRunning() { Process p = process; return p != null && p.isAlive(); }
+
+    public boolean isRunning() {
+      if (containers != null) {
+        return containers.isRunning(name);
+      }
+      Process p = process;
+      return p != null && p.isAlive();
+    }
 
     public String scheme() { return "https"; }
 
     public String clientUrl() { return "https://127.0.0.1:" + clientPort; }
 
-    public String peerUrl() { return "https://127.0.0.1:" + peerPort; }
+    /** In containers: the member's network alias, reachable from the other members only. */
+    public String peerUrl() {
+      return containers != null ? "https://" + name + ":" + CONTAINER_PEER_PORT : "https://127.0.0.1:" + peerPort;
+    }
 
     /** The last {@code lines} lines of this member's log. */
     public String logTail(int lines) {
+      if (containers != null) {
+        return containers.logTail(name, lines);
+      }
       try {
         if (!Files.exists(logFile)) {
           return "(no log)";
@@ -133,6 +168,8 @@ public final class EtcdCluster implements AutoCloseable {
   private final TestPki.CertFiles clientCert;
   private final List<Member> members = new ArrayList<>();
   private final SSLContext probeSsl;
+  /** Null unless -Dtests.containers=true. */
+  private final EtcdContainers containers;
   private Client client;
   /** Set once auth has been enabled: etcd refuses an Authenticate call before that. */
   private volatile boolean authOn;
@@ -142,20 +179,24 @@ public final class EtcdCluster implements AutoCloseable {
     this.rootPassword = b.rootPassword;
     this.quotaBackendBytes = b.quotaBackendBytes;
     this.extraArgs = List.copyOf(b.extraArgs);
+    // first, so that a missing Docker engine fails before anything is created
+    this.containers = Containers.enabled() ? EtcdContainers.create(version) : null;
     try {
       this.baseDir = Files.createTempDirectory("etcd-" + version.minor() + "-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     this.pki = TestPki.create(baseDir.resolve("pki"), "etcd");
-    this.serverCert = pki.server("etcd-server");
+    // in containers, peers dial each other by network alias: the certificate must name them
+    this.serverCert = containers == null ? pki.server("etcd-server")
+        : pki.server("etcd-server", java.util.stream.IntStream.rangeClosed(1, b.size).mapToObj(i -> "m" + i).toList());
     this.clientCert = pki.client("etcd-backup-test", TestPki.KeyFormat.PKCS8_EC);
     this.probeSsl = pki.sslContext("etcd-probe");
     int[] ports = freePorts(b.size * 2);
     for (int i = 0; i < b.size; i++) {
       String name = "m" + (i + 1);
       members.add(new Member(i, name, ports[2 * i], ports[2 * i + 1],
-          baseDir.resolve(name + ".etcd"), baseDir.resolve(name + ".log")));
+          baseDir.resolve(name + ".etcd"), baseDir.resolve(name + ".log"), containers));
     }
   }
 
@@ -222,6 +263,10 @@ public final class EtcdCluster implements AutoCloseable {
   /** Sends SIGKILL to a member and waits for it to die. */
   public void kill(int i) {
     Member m = members.get(i);
+    if (containers != null) {
+      containers.kill(m.name);
+      return;
+    }
     Process p = m.process;
     if (p != null) {
       p.destroyForcibly();
@@ -232,6 +277,10 @@ public final class EtcdCluster implements AutoCloseable {
   /** Stops a member gracefully (SIGTERM). */
   public void stop(int i) {
     Member m = members.get(i);
+    if (containers != null) {
+      containers.stop(m.name);
+      return;
+    }
     Process p = m.process;
     if (p != null) {
       p.destroy();
@@ -245,7 +294,11 @@ public final class EtcdCluster implements AutoCloseable {
     if (m.isRunning()) {
       throw new IllegalStateException(m.name + " is still running");
     }
-    launch(m, "existing");
+    if (containers != null) {
+      containers.restart(m.name);
+    } else {
+      launch(m, "existing");
+    }
     awaitServing(m);
   }
 
@@ -269,7 +322,8 @@ public final class EtcdCluster implements AutoCloseable {
     StringBuilder sb = new StringBuilder();
     for (Member m : members) {
       sb.append("----- etcd ").append(version.version()).append(' ').append(m.name)
-          .append(m.isRunning() ? " (running)" : " (not running)").append(" log: ").append(m.logFile).append('\n')
+          .append(m.isRunning() ? " (running)" : " (not running)").append(" log: ")
+          .append(containers == null ? m.logFile : "container of " + EtcdContainers.image(version)).append('\n')
           .append(m.logTail(lines)).append('\n');
     }
     return sb.toString();
@@ -306,6 +360,10 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   private void killAll() {
+    if (containers != null) {
+      containers.close();
+      return;
+    }
     for (Member m : members) {
       Process p = m.process;
       if (p != null && p.isAlive()) {
@@ -316,21 +374,23 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   private void launch(Member m, String clusterState) {
+    boolean inContainer = containers != null;
     List<String> cmd = new ArrayList<>(List.of(
-        version.binary("etcd").toString(),
+        inContainer ? EtcdContainers.etcdBinary() : version.binary("etcd").toString(),
         "--name", m.name,
-        "--data-dir", m.dataDir.toString(),
-        "--listen-client-urls", m.clientUrl(),
+        "--data-dir", inContainer ? EtcdContainers.dataDir(m.name) : m.dataDir.toString(),
+        // in a container, listen on every interface: the published port and the network reach it there
+        "--listen-client-urls", inContainer ? "https://0.0.0.0:" + m.clientPort : m.clientUrl(),
         "--advertise-client-urls", m.clientUrl(),
-        "--listen-peer-urls", m.peerUrl(),
+        "--listen-peer-urls", inContainer ? "https://0.0.0.0:" + CONTAINER_PEER_PORT : m.peerUrl(),
         "--initial-advertise-peer-urls", m.peerUrl(),
         "--initial-cluster", initialCluster(),
         "--initial-cluster-state", clusterState,
         "--initial-cluster-token", TOKEN,
-        "--client-cert-auth", "--trusted-ca-file", pki.caFile().toString(),
-        "--cert-file", serverCert.cert().toString(), "--key-file", serverCert.key().toString(),
-        "--peer-client-cert-auth", "--peer-trusted-ca-file", pki.caFile().toString(),
-        "--peer-cert-file", serverCert.cert().toString(), "--peer-key-file", serverCert.key().toString(),
+        "--client-cert-auth", "--trusted-ca-file", path(pki.caFile()),
+        "--cert-file", path(serverCert.cert()), "--key-file", path(serverCert.key()),
+        "--peer-client-cert-auth", "--peer-trusted-ca-file", path(pki.caFile()),
+        "--peer-cert-file", path(serverCert.cert()), "--peer-key-file", path(serverCert.key()),
         "--logger", "zap", "--log-outputs", "stderr",
         // test clusters live a few seconds: keep elections and heartbeats quick
         "--heartbeat-interval", "50", "--election-timeout", "500"));
@@ -338,6 +398,10 @@ public final class EtcdCluster implements AutoCloseable {
       cmd.addAll(List.of("--quota-backend-bytes", Long.toString(quotaBackendBytes)));
     }
     cmd.addAll(extraArgs);
+    if (inContainer) {
+      containers.start(m.name, m.clientPort, pki.dir(), cmd);
+      return;
+    }
     try {
       ProcessBuilder pb = new ProcessBuilder(cmd).directory(baseDir.toFile())
           .redirectErrorStream(true)
@@ -348,8 +412,18 @@ public final class EtcdCluster implements AutoCloseable {
     }
   }
 
+  /** A PKI file as etcd sees it: on this host, or copied into the containers. */
+  private String path(Path pkiFile) {
+    return containers == null ? pkiFile.toString() : EtcdContainers.inContainer(pki.dir(), pkiFile);
+  }
+
   private void awaitServing(Member m) {
     HttpClient http = HttpClient.newBuilder().sslContext(probeSsl).connectTimeout(Duration.ofSeconds(2)).build();
+    if (containers != null) {
+      EtcdProbes.awaitHttp("etcd " + m.name + " (container)", m::isRunning, m.clientUrl() + "/version", http,
+          body -> true, () -> m.logTail(40), START_TIMEOUT);
+      return;
+    }
     EtcdProbes.awaitHttp("etcd " + m.name, m.process, m.clientUrl() + "/version", http, body -> true,
         () -> m.logTail(40), START_TIMEOUT);
   }

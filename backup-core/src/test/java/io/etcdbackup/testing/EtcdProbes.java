@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -25,9 +26,15 @@ final class EtcdProbes {
    */
   static void awaitHttp(String who, Process process, String url, HttpClient http, Predicate<String> ok,
       Supplier<String> logTail, Duration timeout) {
+    awaitHttp(who, process::isAlive, url, http, ok, logTail, timeout);
+  }
+
+  /** As above, for a member whose liveness is not a local process (a container). */
+  static void awaitHttp(String who, BooleanSupplier alive, String url, HttpClient http, Predicate<String> ok,
+      Supplier<String> logTail, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
+      if (!alive.getAsBoolean()) {
         throw new IllegalStateException(who + " exited while starting:\n" + logTail.get());
       }
       try {

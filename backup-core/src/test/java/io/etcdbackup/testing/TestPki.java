@@ -16,7 +16,9 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -101,13 +103,23 @@ public final class TestPki {
     return caFile;
   }
 
+  /** The directory every file of this PKI is written to. */
+  public Path dir() {
+    return dir;
+  }
+
   public X509Certificate caCertificate() {
     return caCert;
   }
 
   /** A server certificate for 127.0.0.1 and localhost that may also act as a TLS client (etcd peers). */
   public CertFiles server(String cn) {
-    return issue(cn, KeyFormat.PKCS8_EC, true, Instant.now().plus(Duration.ofDays(1)));
+    return server(cn, List.of());
+  }
+
+  /** As {@link #server(String)}, also valid for {@code dnsNames} (containers reached by network alias). */
+  public CertFiles server(String cn, List<String> dnsNames) {
+    return issue(cn, KeyFormat.PKCS8_EC, true, Instant.now().plus(Duration.ofDays(1)), dnsNames);
   }
 
   /** A client certificate with the given common name (etcd maps it to a user when auth is on). */
@@ -172,12 +184,16 @@ public final class TestPki {
   }
 
   private CertFiles issue(String cn, KeyFormat format, boolean server, Instant notAfter) {
+    return issue(cn, format, server, notAfter, List.of());
+  }
+
+  private CertFiles issue(String cn, KeyFormat format, boolean server, Instant notAfter, List<String> dnsNames) {
     try {
       KeyPair kp = switch (format) {
         case PKCS8_EC, SEC1_EC -> ecKeys();
         case PKCS8_RSA, PKCS1_RSA -> rsaKeys();
       };
-      X509Certificate cert = certificate(cn, kp, server, notAfter);
+      X509Certificate cert = certificate(cn, kp, server, notAfter, dnsNames);
       String base = name + "-" + cn + "-" + format.name().toLowerCase() + "-" + SERIAL.incrementAndGet();
       Path certFile = dir.resolve(base + ".crt");
       Path keyFile = dir.resolve(base + ".key");
@@ -196,6 +212,11 @@ public final class TestPki {
 
   private X509Certificate certificate(String cn, KeyPair kp, boolean server, Instant notAfter)
       throws GeneralSecurityException, IOException {
+    return certificate(cn, kp, server, notAfter, List.of());
+  }
+
+  private X509Certificate certificate(String cn, KeyPair kp, boolean server, Instant notAfter, List<String> dnsNames)
+      throws GeneralSecurityException, IOException {
     Instant notBefore = notAfter.isBefore(Instant.now())
         ? notAfter.minus(Duration.ofDays(1)) : Instant.now().minus(Duration.ofHours(1));
     X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, serial(),
@@ -208,9 +229,11 @@ public final class TestPki {
     if (server) {
       b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
           new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+      List<GeneralName> names = new ArrayList<>(List.of(
           new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-          new GeneralName(GeneralName.dNSName, "localhost")}));
+          new GeneralName(GeneralName.dNSName, "localhost")));
+      dnsNames.forEach(n -> names.add(new GeneralName(GeneralName.dNSName, n)));
+      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
     } else {
       b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
     }

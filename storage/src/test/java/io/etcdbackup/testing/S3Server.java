@@ -39,6 +39,10 @@ import software.amazon.awssdk.services.s3.model.MultipartUpload;
  * try (S3Server s3 = S3Server.https(pki).start()) { ... }           // or by hand
  * }</pre>
  *
+ * <p>With {@code -Dtests.containers=true} the endpoint is a MinIO container instead
+ * ({@link MinioContainer}, docs/testing.md), with the same accessors; {@link #backendFiles()} is
+ * not available there.
+ *
  * <p>A module using it from storage's test-jar declares {@code org.gaul:s3proxy} (test scope, with
  * logback excluded as in storage's pom) itself: a test-jar brings no dependencies along.
  */
@@ -55,6 +59,8 @@ public final class S3Server implements AutoCloseable, BeforeAllCallback, AfterAl
   private BlobStore blobStore;
   private URI endpoint;
   private S3Client client;
+  /** Null unless -Dtests.containers=true. */
+  private MinioContainer minio;
 
   private S3Server(TestPki pki) {
     this.pki = pki;
@@ -72,8 +78,11 @@ public final class S3Server implements AutoCloseable, BeforeAllCallback, AfterAl
 
   /** Starts S3Proxy and creates the bucket; returns this. */
   public synchronized S3Server start() {
-    if (proxy != null) {
+    if (proxy != null || minio != null) {
       return this;
+    }
+    if (Containers.enabled()) {
+      return startMinio();
     }
     try {
       baseDir = Files.createTempDirectory("s3server-");
@@ -102,6 +111,20 @@ public final class S3Server implements AutoCloseable, BeforeAllCallback, AfterAl
     } catch (Exception e) {
       close();
       throw new IllegalStateException("cannot start S3Proxy", e);
+    }
+  }
+
+  private S3Server startMinio() {
+    Containers.requireDocker(); // outside the try: that one line is the whole message
+    try {
+      minio = MinioContainer.start(accessKey, secretKey, pki);
+      endpoint = minio.endpoint();
+      client = newClientBuilder().build();
+      client.createBucket(b -> b.bucket(bucket));
+      return this;
+    } catch (RuntimeException e) {
+      close();
+      throw new IllegalStateException("cannot start MinIO (" + MinioContainer.IMAGE + ")", e);
     }
   }
 
@@ -195,6 +218,9 @@ public final class S3Server implements AutoCloseable, BeforeAllCallback, AfterAl
 
   /** Files the backend holds under its base directory, for checks that no stray part remains. */
   public List<Path> backendFiles() {
+    if (Containers.enabled()) {
+      throw Containers.unavailable("S3Server.backendFiles()", "MinIO keeps its objects inside its container");
+    }
     List<Path> files = new ArrayList<>();
     try (var s = Files.walk(baseDir)) {
       s.filter(Files::isRegularFile).forEach(files::add);
@@ -228,6 +254,14 @@ public final class S3Server implements AutoCloseable, BeforeAllCallback, AfterAl
         failure = new IllegalStateException("cannot stop S3Proxy", e);
       }
       proxy = null;
+    }
+    if (minio != null) {
+      try {
+        minio.close();
+      } catch (RuntimeException e) {
+        failure = new IllegalStateException("cannot stop MinIO", e);
+      }
+      minio = null;
     }
     if (blobStore != null) {
       blobStore.close();
