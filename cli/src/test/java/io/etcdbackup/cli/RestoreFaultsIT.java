@@ -1,7 +1,9 @@
 package io.etcdbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.snapshot.SnapshotInspector;
@@ -346,9 +348,12 @@ class RestoreFaultsIT {
 
   /**
    * {@code bin/etcd-backup restore} of the large backup, as a real process, killed with SIGKILL at
-   * {@link #KILLS} points spread over a whole run's duration (one stratum each, a seeded point in
-   * it). After each kill the data dir is absent or complete (its db passes the bbolt check with the
-   * figures of an uninterrupted restore), never half written. A second run without {@code --force}
+   * {@link #KILLS} seeded points: half of them (rounded down) spread over the time before the write
+   * begins (start-up, download, checks), timed from the start of the process; the others spread
+   * over the write itself, timed from the moment the {@code .part} dir appears, so that they land
+   * there whatever the machine's speed. The phases' lengths come from an uninterrupted run first.
+   * After each kill the data dir is absent or complete (its db passes the bbolt check with the
+   * figures of the uninterrupted restore, and it has a WAL segment), never half written. A second run without {@code --force}
    * then succeeds, or refuses with exit 8 naming what is in the way (the leftover {@code .part}
    * dir, or the complete data dir); {@code --force} then succeeds. Once a run succeeded, no spool
    * of ours is left in --spool-dir: the killed run's were swept.
@@ -360,40 +365,47 @@ class RestoreFaultsIT {
     long startup = System.nanoTime() - t0;
     assertThat(version.exitCode()).as(version.toString()).isZero();
 
-    Path baselineDir = tmp.resolve("baseline");
+    // The uninterrupted run, watched: when its download spool appears, when its .part dir does
+    // (the write begins), when it ends. The kills are spread over these phases.
+    Path baselineDir = Files.createDirectories(tmp.resolve("baseline"));
     Path baseline = baselineDir.resolve("k.etcd");
-    t0 = System.nanoTime();
-    Exec.Result whole = Exec.run(restoreCommand(baseline, baselineDir.resolve("spool")), tmp, Duration.ofMinutes(5));
-    long duration = System.nanoTime() - t0;
-    assertThat(whole.exitCode()).as(whole.toString()).isZero();
+    Watched whole = Watched.run(restoreCommand(baseline, baselineDir.resolve("spool")), baselineDir, 0);
+    assertThat(whole.exitCode()).as("the uninterrupted restore; stderr: %s", whole.stderr()).isZero();
+    assertThat(whole.partSeen()).as("the .part dir was seen while the uninterrupted restore wrote").isPositive();
     SnapshotStatus expected = SnapshotInspector.status(baseline.resolve("member/snap/db"));
-    System.out.printf("RestoreFaultsIT uninterrupted restore: %d ms (JVM start %d ms)%n", duration / 1_000_000,
-        startup / 1_000_000);
+    System.out.printf("RestoreFaultsIT uninterrupted restore: spool at %d ms, .part at %d ms, done at %d ms "
+        + "(JVM start alone %d ms)%n", ms(whole.spoolSeen()), ms(whole.partSeen()), ms(whole.ended()), ms(startup));
 
     Random rnd = new Random(SEED);
+    int writeKills = (KILLS + 1) / 2;
+    int earlyKills = KILLS - writeKills;
     List<String> outcomes = new ArrayList<>();
     for (int i = 0; i < KILLS; i++) {
-      // strata from half the JVM's start-up to the end of a whole run, one kill in each
-      long from = startup / 2;
-      long span = Math.max(1, duration - from);
-      long delay = from + (long) (span * (i + rnd.nextDouble()) / KILLS);
-      Path dir = tmp.resolve("kill-" + i);
+      Path dir = Files.createDirectories(tmp.resolve("kill-" + i));
       Path target = dir.resolve("k.etcd");
       Path part = dir.resolve("k.etcd.part");
       Path spool = dir.resolve("spool");
-      String at = "seed " + SEED + ", kill " + i + " after " + delay / 1_000_000 + " ms of a " + duration / 1_000_000
-          + " ms run";
-
-      Files.createDirectories(dir);
-      Process p = new ProcessBuilder(restoreCommand(target, spool)).directory(dir.toFile())
-          .redirectOutput(dir.resolve("killed.out").toFile()).redirectError(dir.resolve("killed.err").toFile()).start();
-      boolean finished = p.waitFor(delay, TimeUnit.NANOSECONDS);
-      if (!finished) {
-        p.destroyForcibly(); // SIGKILL: no finally, no shutdown hook runs
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(at).isTrue();
+      Watched killed;
+      String when;
+      if (i < earlyKills) {
+        // one stratum each of [half the JVM's start-up, the write], a seeded point in it
+        long from = startup / 2;
+        long span = Math.max(1, whole.partSeen() - from);
+        long delay = from + (long) (span * (i + rnd.nextDouble()) / earlyKills);
+        when = ms(delay) + " ms after the start";
+        killed = Watched.run(restoreCommand(target, spool), dir, delay);
+      } else {
+        // one stratum each of the write (from its .part dir appearing to the end of the run)
+        int k = i - earlyKills;
+        long span = Math.max(1, whole.ended() - whole.partSeen());
+        long delay = (long) (span * (k + rnd.nextDouble()) / writeKills);
+        when = ms(delay) + " ms into the write";
+        killed = Watched.killAfterPart(restoreCommand(target, spool), dir, delay);
       }
-      assertThat(p.exitValue()).as("%s: finished before the kill, or killed; stderr: %s", at,
-          Files.readString(dir.resolve("killed.err"))).isIn(0, 137);
+      String at = "seed " + SEED + ", kill " + i + " " + when + " (an uninterrupted run: " + ms(whole.ended()) + " ms)";
+      assertThat(killed.exitCode()).as("%s: finished before the kill, or killed; stderr: %s", at, killed.stderr())
+          .isIn(0, 137);
+      boolean finished = killed.exitCode() == 0;
       boolean complete = Files.exists(target);
       if (complete) {
         assertComplete(target, expected, at + ": the data dir the killed run left");
@@ -409,8 +421,9 @@ class RestoreFaultsIT {
       } else {
         assertThat(again.exitCode()).as("%s: the second run %s", at, again).isEqualTo(ExitCodes.REFUSED);
         assertThat(complete || partLeft).as("%s: refused, so something was in the way: %s", at, again).isTrue();
-        assertThat(again.stderr()).as(at).contains(partLeft ? part.toString() : target.toString());
-        assertThat(again.stderr().strip().lines()).as("%s: %s", at, again).hasSize(1);
+        // the one error line names what is in the way (the log lines before it do not count)
+        assertThat(again.stderr().lines().filter(l -> l.startsWith("etcd-backup: ")))
+            .as("%s: %s", at, again).singleElement(as(STRING)).contains(partLeft ? part.toString() : target.toString());
         Exec.Result forced = Exec.run(restoreCommand(target, spool, "--force"), dir, Duration.ofMinutes(5));
         assertThat(forced.exitCode()).as("%s: --force %s", at, forced).isZero();
         next = "second run refused (exit 8), --force ok";
@@ -418,13 +431,66 @@ class RestoreFaultsIT {
       assertComplete(target, expected, at + ": after the next run");
       assertThat(part).as(at).doesNotExist();
       assertThat(ours(spool)).as("%s: spools of ours once a run succeeded", at).isEmpty();
-      String outcome = "kill " + i + " at " + delay / 1_000_000 + " ms: " + (finished ? "finished first" : "killed")
+      String outcome = "kill " + i + " " + when + ": " + (finished ? "finished first" : "killed")
           + ", data dir " + (complete ? "complete" : "absent") + (partLeft ? ", .part left" : "") + ", " + spoolsLeft
           + " spool file(s) left; " + next;
       outcomes.add(outcome);
       System.out.println("RestoreFaultsIT " + outcome);
     }
     assertThat(outcomes).hasSize(KILLS);
+  }
+
+  private static long ms(long nanos) {
+    return nanos / 1_000_000;
+  }
+
+  /**
+   * A process run and watched: when a spool of ours and its {@code .part} dir were first seen
+   * (nanoseconds from its start, 0 if never), when it ended, and how.
+   */
+  record Watched(int exitCode, long spoolSeen, long partSeen, long ended, String stderr) {
+    /** Runs {@code cmd} in {@code dir}; kills it with SIGKILL after {@code killAfter} ns unless 0. */
+    static Watched run(List<String> cmd, Path dir, long killAfter) throws Exception {
+      return watch(cmd, dir, false, killAfter);
+    }
+
+    /** Runs {@code cmd}; kills it with SIGKILL {@code delay} ns after its {@code .part} dir appears. */
+    static Watched killAfterPart(List<String> cmd, Path dir, long delay) throws Exception {
+      return watch(cmd, dir, true, delay);
+    }
+
+    private static Watched watch(List<String> cmd, Path dir, boolean afterPart, long delay) throws Exception {
+      Path err = dir.resolve("restore-" + System.nanoTime() + ".err");
+      Path spool = Path.of(cmd.get(cmd.indexOf("--spool-dir") + 1));
+      Path part = Path.of(cmd.get(cmd.indexOf("--data-dir") + 1) + ".part");
+      long t0 = System.nanoTime();
+      Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(err.toFile()).start();
+      long spoolSeen = 0;
+      long partSeen = 0;
+      long deadline = t0 + TimeUnit.MINUTES.toNanos(5);
+      while (!p.waitFor(2, TimeUnit.MILLISECONDS)) {
+        long now = System.nanoTime();
+        if (now > deadline) {
+          p.destroyForcibly();
+          throw new AssertionError("the restore did not end within 5 minutes: " + cmd);
+        }
+        if (spoolSeen == 0 && !ours(spool).isEmpty()) {
+          spoolSeen = now - t0;
+        }
+        if (partSeen == 0 && Files.exists(part)) {
+          partSeen = now - t0;
+        }
+        long killAt = !afterPart ? (delay > 0 ? delay : Long.MAX_VALUE)
+            : (partSeen > 0 ? partSeen + delay : Long.MAX_VALUE);
+        if (now - t0 >= killAt) {
+          p.destroyForcibly(); // SIGKILL: no finally, no shutdown hook runs
+          assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("gone after SIGKILL").isTrue();
+          break;
+        }
+      }
+      return new Watched(p.exitValue(), spoolSeen, partSeen, System.nanoTime() - t0, Files.readString(err));
+    }
   }
 
   /** The restored data dir is whole: a WAL segment, and a db with the figures of an uninterrupted restore. */
