@@ -63,6 +63,13 @@ class BadInputTest {
   }
 
   @Test
+  void aSnapshotThatCannotReachEtcdCreatesNoStoreDirectory() throws IOException {
+    Cli.Result r = new Cli().run("snapshot", "--endpoints", deadEndpoint(), "--to", tmp.resolve("new/store").toString());
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(tmp.resolve("new")).doesNotExist();
+  }
+
+  @Test
   void aSpoolDirThatIsAFileIsRefusedWhenParsed() throws IOException {
     Path file = Files.writeString(tmp.resolve("afile"), "x");
     Cli.Result r = new Cli().run("snapshot", "--endpoints", deadEndpoint(), "--to", tmp.resolve("store").toString(),

@@ -85,7 +85,7 @@ public final class LocalDirectoryStore implements BackupStore {
       throw new InvalidInputException("backup store " + location + " is not a directory");
     }
     if (create) {
-      createRoot();
+      refuseRootThroughAFile();
     } else if (!Files.isDirectory(this.root)) {
       // A mistyped --from must not be created and then answer "no backups" (issue 13, defect 5).
       throw new StoreException("backup store " + location + " does not exist (no such directory): check the path; "
@@ -93,24 +93,27 @@ public final class LocalDirectoryStore implements BackupStore {
     }
   }
 
-  private void createRoot() throws IOException {
-    try {
-      Files.createDirectories(root, privateDirectory(root));
-    } catch (AccessDeniedException e) {
-      throw new StoreException("backup store " + location + " cannot be created: permission denied on "
-          + e.getFile() + ": choose a directory this user may write", e);
-    } catch (FileSystemException e) {
-      for (Path d = root.getParent(); d != null; d = d.getParent()) {
-        if (Files.exists(d) && !Files.isDirectory(d)) {
-          throw new InvalidInputException("backup store " + location + " cannot be created: " + d
-              + " is a file, not a directory");
-        }
+  /**
+   * A writer's root is created by its first upload or {@link #checkWritable} (so that a run that
+   * fails before it writes, say on an unreachable etcd, leaves no directory behind); a path that
+   * can never be a directory is refused now, before anything connects.
+   */
+  private void refuseRootThroughAFile() {
+    for (Path d = root.getParent(); d != null && !Files.isDirectory(root); d = d.getParent()) {
+      if (Files.isDirectory(d)) {
+        return;
       }
-      throw e;
+      if (Files.exists(d)) {
+        throw new InvalidInputException("backup store " + location + " cannot be created: " + d
+            + " is a file, not a directory");
+      }
     }
   }
 
-  /** A store rooted at {@code root}, which is created (0700, with missing parents) if missing: for writers. */
+  /**
+   * A store rooted at {@code root}, created (0700, with missing parents) by the first upload or
+   * {@link #checkWritable} if missing: for writers.
+   */
   public static LocalDirectoryStore open(Path root) throws IOException {
     LocalDirectoryStore store = new LocalDirectoryStore(root, TempFileOpener.DEFAULT, true);
     log.debug("store={} opened", store.location);

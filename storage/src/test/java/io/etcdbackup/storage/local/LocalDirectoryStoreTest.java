@@ -249,12 +249,16 @@ class LocalDirectoryStoreTest extends BackupStoreContract {
     assertThat(tempDir.resolve("typo")).doesNotExist();
   }
 
+  /** Not by open: a snapshot that fails before it writes (etcd unreachable) leaves no directory. */
   @Test
-  void aMissingRootIsCreated() throws IOException {
+  void aMissingRootIsCreatedByTheFirstWriteNotByOpen() throws IOException {
     Path missing = tempDir.resolve("a/b/c");
     try (BackupStore s = LocalDirectoryStore.open(missing)) {
-      assertThat(missing).isDirectory();
+      assertThat(tempDir.resolve("a")).doesNotExist();
       assertThat(s.list("")).isEmpty();
+      s.checkWritable("v1/c/");
+      assertThat(missing).isDirectory();
+      assertThat(Files.getPosixFilePermissions(tempDir.resolve("a"))).isEqualTo(PRIVATE_DIR);
     }
   }
 }
