@@ -9,6 +9,7 @@ import io.etcdbackup.core.InvalidInputException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.BufferUnderflowException;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,6 +93,10 @@ public final class AgeDecryption {
     } catch (PayloadException e) {
       in.close();
       throw new IntegrityException(what + ": age header is damaged: " + e.getMessage(), e);
+    } catch (BufferUnderflowException e) {
+      // Jagged 1.0.0's header reader runs off the end of a header cut inside a stanza's "-> " line
+      in.close();
+      throw new IntegrityException(what + ": age header is damaged: the object ends inside it (truncated?)", e);
     }
   }
 
