@@ -3,7 +3,6 @@ package io.etcdbackup.core.stream;
 import com.exceptionfactory.jagged.framework.stream.StandardDecryptingChannelFactory;
 import com.exceptionfactory.jagged.framework.stream.StandardEncryptingChannelFactory;
 import io.etcdbackup.core.InvalidInputException;
-import java.lang.management.ManagementFactory;
 import java.security.GeneralSecurityException;
 import java.security.Provider;
 import java.util.Arrays;
@@ -22,10 +21,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Chosen once per JVM from the system property {@value #PROPERTY}:
  * <ul>
- *   <li>{@code auto} (the default): the JDK's own provider where HotSpot has intrinsics for both
- *       ChaCha20 and Poly1305 on this CPU (JDK 20 and later, on x86_64 with AVX2 from about JDK 23),
- *       else Conscrypt (BoringSSL, native) if its library loads here, else the JDK's. On JDK 17 the
- *       JDK's provider is plain Java, 5-6 times slower (docs/benchmarks.md).
+ *   <li>{@code auto} (the default): Conscrypt (BoringSSL, native) if its library loads here, else
+ *       the JDK's own. Conscrypt is 3-8 times the JDK's provider on Java 17 (plain Java there) and
+ *       on Java 25 on a CPU without AVX-512 (HotSpot's Poly1305 intrinsic needs it, so only
+ *       ChaCha20 runs as one); docs/benchmarks.md, "age's payload cipher". HotSpot's intrinsic
+ *       flags are diagnostic and cannot be read without {@code -XX:+UnlockDiagnosticVMOptions}, so
+ *       the choice does not guess at them: where the JDK is faster, choose {@code jdk}.
  *   <li>{@code conscrypt}: Conscrypt or an error that says why it cannot load.
  *   <li>{@code jdk}: the JDK's own provider, never native code.
  * </ul>
@@ -96,22 +97,17 @@ final class PayloadCipher {
         why = PROPERTY + "=conscrypt";
       }
       case "auto" -> {
-        if (jdkIsIntrinsic()) {
-          chosen = jdk();
-          why = "HotSpot has ChaCha20 and Poly1305 intrinsics here";
-        } else {
-          PayloadCipher c;
-          String reason;
-          try {
-            c = conscrypt();
-            reason = "no ChaCha20/Poly1305 intrinsics in this JDK";
-          } catch (IllegalStateException e) {
-            c = jdk();
-            reason = "fallback: " + e.getMessage();
-          }
-          chosen = c;
-          why = reason;
+        PayloadCipher c;
+        String reason;
+        try {
+          c = conscrypt();
+          reason = "the default";
+        } catch (IllegalStateException e) {
+          c = jdk();
+          reason = "fallback: " + e.getMessage();
         }
+        chosen = c;
+        why = reason;
       }
       default -> throw new InvalidInputException(
           "-D" + PROPERTY + " (" + setting + ") must be auto, conscrypt or jdk");
@@ -160,24 +156,6 @@ final class PayloadCipher {
       throw new GeneralSecurityException("Conscrypt's " + ALGORITHM + " failed its self-test");
     }
     return p;
-  }
-
-  /**
-   * Whether HotSpot runs the JDK's ChaCha20 and Poly1305 in intrinsics on this CPU: the flags exist
-   * from JDK 20 (ChaCha20) and 19 (Poly1305), and HotSpot turns each off where the CPU lacks what it
-   * needs (Poly1305 wanted AVX-512 before the AVX2 version of JDK 23).
-   */
-  private static boolean jdkIsIntrinsic() {
-    if (Runtime.version().feature() < 20) {
-      return false;
-    }
-    try {
-      var vm = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
-      return Boolean.parseBoolean(vm.getVMOption("UseChaCha20Intrinsics").getValue())
-          && Boolean.parseBoolean(vm.getVMOption("UsePoly1305Intrinsics").getValue());
-    } catch (RuntimeException | LinkageError e) { // not HotSpot, or no such flag
-      return false;
-    }
   }
 
   private static String platform() {

@@ -24,11 +24,10 @@ class PayloadCipherTest {
   }
 
   @Test
-  void java17UsesConscryptByDefault(@TempDir Path dir) {
+  void conscryptIsTheDefault(@TempDir Path dir) {
     Exec.Result r = child(dir);
-    String expected = Runtime.version().feature() < 20 ? "Conscrypt (BoringSSL, native)" : "";
-    assertThat(r.stdoutOrThrow()).contains("chosen: " + expected);
-    assertThat(debugLines(r)).hasSize(1);
+    assertThat(r.stdoutOrThrow()).contains("chosen: Conscrypt (BoringSSL, native)");
+    assertThat(debugLines(r)).singleElement().asString().contains("age payload cipher: Conscrypt (BoringSSL, native) on Java");
   }
 
   @Test
@@ -43,13 +42,10 @@ class PayloadCipherTest {
     // Conscrypt unpacks its library into this directory; a regular file cannot hold it, as a
     // read-only or noexec /tmp cannot.
     Exec.Result r = child(dir, "-Dorg.conscrypt.native.workdir=/etc/hostname");
-    String expected = Runtime.version().feature() < 20 ? "the JDK's own provider (SunJCE)" : "";
-    assertThat(r.stdoutOrThrow()).contains("chosen: " + expected);
-    if (Runtime.version().feature() < 20) {
-      assertThat(debugLines(r)).singleElement().asString()
-          .contains("age payload cipher: the JDK's own provider (SunJCE) on Java " + Runtime.version())
-          .contains("fallback: Conscrypt cannot run on this platform");
-    }
+    assertThat(r.stdoutOrThrow()).contains("chosen: the JDK's own provider (SunJCE)");
+    assertThat(debugLines(r)).singleElement().asString()
+        .contains("age payload cipher: the JDK's own provider (SunJCE) on Java " + Runtime.version())
+        .contains("fallback: Conscrypt cannot run on this platform");
   }
 
   @Test
