@@ -52,6 +52,9 @@ public final class Main {
     // token of every later call (its "token" header). Debug output is pasted into tickets.
     levels.put("io.grpc.netty.NettyClientHandler", Level.INFO);
     levels.put("io.netty.handler.codec.http2", Level.INFO);
+    // Conscrypt's loader logs each place it tried for its library, with stack traces, at debug; where
+    // it cannot load, PayloadCipher's one debug line says so and why.
+    levels.put("org.conscrypt", Level.INFO);
     LogLines.configure(format, debug ? Level.DEBUG : Level.WARN, levels);
     // gRPC and netty also log through java.util.logging: through the same lines, quiet unless debugging.
     java.util.logging.Logger root = java.util.logging.Logger.getLogger("");

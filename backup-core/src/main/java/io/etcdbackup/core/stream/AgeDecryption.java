@@ -3,13 +3,13 @@ package io.etcdbackup.core.stream;
 import com.exceptionfactory.jagged.PayloadException;
 import com.exceptionfactory.jagged.RecipientStanzaReader;
 import com.exceptionfactory.jagged.UnsupportedRecipientStanzaException;
-import com.exceptionfactory.jagged.framework.stream.StandardDecryptingChannelFactory;
 import com.exceptionfactory.jagged.x25519.X25519RecipientStanzaReaderFactory;
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.InvalidInputException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.BufferUnderflowException;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,9 +21,11 @@ import java.util.List;
 /** Decryption of age files with X25519 identities ({@code AGE-SECRET-KEY-1...}), never logged. */
 public final class AgeDecryption {
   private final List<String> identities;
+  private final PayloadCipher cipher; // null: PayloadCipher.current(), chosen on first use
 
-  private AgeDecryption(List<String> identities) {
+  private AgeDecryption(List<String> identities, PayloadCipher cipher) {
     this.identities = List.copyOf(identities);
+    this.cipher = cipher;
   }
 
   public static AgeDecryption withIdentities(List<String> identities) {
@@ -37,7 +39,12 @@ public final class AgeDecryption {
         throw new InvalidInputException("--identity-file holds an invalid age identity (expected AGE-SECRET-KEY-1...)");
       }
     }
-    return new AgeDecryption(identities);
+    return new AgeDecryption(identities, null);
+  }
+
+  /** The same identities with the payload opened by {@code cipher} instead of this JVM's choice. */
+  AgeDecryption withCipher(PayloadCipher cipher) {
+    return new AgeDecryption(identities, cipher);
   }
 
   /** Identities from an age key file (as age-keygen writes it): lines starting with AGE-SECRET-KEY-1. */
@@ -65,7 +72,7 @@ public final class AgeDecryption {
         readers.add(X25519RecipientStanzaReaderFactory.newRecipientStanzaReader(id));
       }
       InputStream plain = Channels.newInputStream(
-          new StandardDecryptingChannelFactory().newDecryptingChannel(Channels.newChannel(in), readers));
+          payloadCipher(in).decryptingChannels().newDecryptingChannel(Channels.newChannel(in), readers));
       return new FilterInputStream(plain) {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
@@ -86,6 +93,19 @@ public final class AgeDecryption {
     } catch (PayloadException e) {
       in.close();
       throw new IntegrityException(what + ": age header is damaged: " + e.getMessage(), e);
+    } catch (BufferUnderflowException e) {
+      // Jagged 1.0.0's header reader runs off the end of a header cut inside a stanza's "-> " line
+      in.close();
+      throw new IntegrityException(what + ": age header is damaged: the object ends inside it (truncated?)", e);
+    }
+  }
+
+  private PayloadCipher payloadCipher(InputStream in) throws IOException {
+    try {
+      return cipher != null ? cipher : PayloadCipher.current();
+    } catch (RuntimeException e) { // a -Detcdbackup.cipher that cannot be honoured
+      in.close();
+      throw e;
     }
   }
 }

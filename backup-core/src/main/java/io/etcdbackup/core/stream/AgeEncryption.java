@@ -1,7 +1,6 @@
 package io.etcdbackup.core.stream;
 
 import com.exceptionfactory.jagged.RecipientStanzaWriter;
-import com.exceptionfactory.jagged.framework.stream.StandardEncryptingChannelFactory;
 import com.exceptionfactory.jagged.x25519.X25519RecipientStanzaWriterFactory;
 import io.etcdbackup.core.InvalidInputException;
 import java.io.IOException;
@@ -19,14 +18,17 @@ import java.util.List;
 /**
  * Encryption to age X25519 recipients (the age v1 format, through the Jagged library). A backup job
  * holds only public keys, so whoever runs it cannot read any backup, old or new; the output
- * decrypts with {@code age -d -i key.txt}.
+ * decrypts with {@code age -d -i key.txt}. The payload's ChaCha20-Poly1305 runs in the provider
+ * {@link PayloadCipher} chooses (native where it can, {@code -Detcdbackup.cipher=jdk} to refuse it).
  */
 public final class AgeEncryption {
   public static final String SUFFIX = ".age";
   private final List<String> recipients;
+  private final PayloadCipher cipher; // null: PayloadCipher.current(), chosen on first use
 
-  private AgeEncryption(List<String> recipients) {
+  private AgeEncryption(List<String> recipients, PayloadCipher cipher) {
     this.recipients = List.copyOf(recipients);
+    this.cipher = cipher;
   }
 
   /** To every recipient in {@code recipients} ({@code age1...}); checked here, once. */
@@ -48,7 +50,12 @@ public final class AgeEncryption {
     if (unique.isEmpty()) {
       throw new InvalidInputException("encryption needs at least one recipient: --encrypt-to age1... or --recipients-file FILE");
     }
-    return new AgeEncryption(new ArrayList<>(unique));
+    return new AgeEncryption(new ArrayList<>(unique), null);
+  }
+
+  /** The same recipients with the payload sealed by {@code cipher} instead of this JVM's choice. */
+  AgeEncryption withCipher(PayloadCipher cipher) {
+    return new AgeEncryption(recipients, cipher);
   }
 
   /** Recipients from a file as age reads one: one per line, blank lines and {@code #} comments ignored. */
@@ -86,10 +93,14 @@ public final class AgeEncryption {
         writers.add(X25519RecipientStanzaWriterFactory.newRecipientStanzaWriter(r));
       }
       return Channels.newOutputStream(
-          new StandardEncryptingChannelFactory().newEncryptingChannel(Channels.newChannel(out), writers));
+          cipher().encryptingChannels().newEncryptingChannel(Channels.newChannel(out), writers));
     } catch (GeneralSecurityException e) {
       throw new IOException("cannot start age encryption: " + e.getMessage(), e);
     }
+  }
+
+  private PayloadCipher cipher() {
+    return cipher != null ? cipher : PayloadCipher.current();
   }
 
   static String abbreviate(String s) {
