@@ -79,9 +79,14 @@ class BackupStoresTest {
     try (BackupStore store = BackupStores.open(dir.toUri(), StoreOptions.defaults())) {
       assertThat(store).isInstanceOf(LocalDirectoryStore.class);
       assertThat(store.location()).isEqualTo("file://" + dir);
+      assertThat(dir).as("created by the first write, not by open").doesNotExist();
+      store.checkWritable("v1/c/");
       assertThat(dir).isDirectory();
     }
     try (BackupStore store = BackupStores.open(dir.toString(), StoreOptions.defaults())) {
+      assertThat(store.location()).isEqualTo("file://" + dir);
+    }
+    try (BackupStore store = BackupStores.openExisting(dir.toString(), StoreOptions.defaults())) {
       assertThat(store.location()).isEqualTo("file://" + dir);
     }
   }
