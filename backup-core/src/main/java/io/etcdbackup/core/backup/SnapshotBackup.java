@@ -16,7 +16,6 @@ import io.etcdbackup.core.run.Reason;
 import io.etcdbackup.core.run.Run;
 import io.etcdbackup.core.run.RunListener;
 import io.etcdbackup.core.store.BackupRepository;
-import io.etcdbackup.core.store.BackupStore;
 import io.etcdbackup.core.store.IncompleteUpload;
 import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.core.store.ManifestCodec;
@@ -170,15 +169,9 @@ public final class SnapshotBackup {
       for (BackupRepository.Leftover l : leftovers) {
         repository.delete(l);
       }
-      // A run killed mid-upload leaves an upload that is no object (a local temporary file, an S3
-      // multipart upload), so the listing above never sees it (issue 13).
-      BackupStore store = repository.store();
-      List<IncompleteUpload> uploads = store.incompleteUploads(Layout.seriesPrefix(cluster)).stream()
-          .filter(u -> u.initiated().plus(request.leftoverGrace()).isBefore(now)).toList();
-      for (IncompleteUpload u : uploads) {
-        store.abortIncomplete(u);
-        LOG.info("aborted an unfinished upload cluster={} key={} initiated={}", cluster, u.key(), u.initiated());
-      }
+      // A run killed mid-upload leaves an upload that is no object, so the listing above never sees it (issue 13).
+      List<IncompleteUpload> uploads = repository.unfinishedUploads(cluster, now.minus(request.leftoverGrace()));
+      uploads.forEach(repository::abort);
       return leftovers.size() + uploads.size();
     } catch (IOException | RuntimeException e) {
       // The backup is committed; a failed clean-up is retried by the next run.

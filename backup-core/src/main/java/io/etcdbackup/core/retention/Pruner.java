@@ -14,7 +14,6 @@ import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.core.store.BackupStore;
 import io.etcdbackup.core.store.DeleteFailure;
 import io.etcdbackup.core.store.IncompleteUpload;
-import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.core.store.Manifest;
 import io.etcdbackup.core.store.StoredObject;
 import java.io.IOException;
@@ -117,7 +116,7 @@ public final class Pruner {
     Instant leftoverBefore = p.now().minus(request.leftoverGrace());
     List<BackupRepository.Leftover> leftovers = p.listing().leftovers().stream()
         .filter(l -> l.newest().isBefore(leftoverBefore)).toList();
-    List<IncompleteUpload> uploads = incompleteUploads(request.cluster(), leftoverBefore);
+    List<IncompleteUpload> uploads = repository.unfinishedUploads(request.cluster(), leftoverBefore);
     for (StoredObject o : p.listing().unknown()) {
       LOG.info("retention leaves an unknown object cluster={} key={}", request.cluster(), o.key());
     }
@@ -203,24 +202,7 @@ public final class Pruner {
     }
     for (IncompleteUpload u : uploads) {
       cancel.check();
-      try {
-        store.abortIncomplete(u);
-        LOG.info("aborted an unfinished upload store={} key={} initiated={}", store.location(), u.key(), u.initiated());
-      } catch (IOException e) {
-        throw new StoreException("cannot abort the unfinished upload of " + store.location() + "/" + u.key() + ": "
-            + e.getMessage(), e);
-      }
-    }
-  }
-
-  private List<IncompleteUpload> incompleteUploads(String cluster, Instant before) {
-    BackupStore store = repository.store();
-    try {
-      return store.incompleteUploads(Layout.seriesPrefix(cluster)).stream()
-          .filter(u -> u.initiated().isBefore(before)).toList();
-    } catch (IOException e) {
-      throw new StoreException("cannot list the unfinished uploads of " + store.location() + "/"
-          + Layout.seriesPrefix(cluster) + ": " + e.getMessage(), e);
+      repository.abort(u);
     }
   }
 

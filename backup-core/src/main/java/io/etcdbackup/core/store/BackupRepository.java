@@ -369,6 +369,31 @@ public final class BackupRepository {
         store.location());
   }
 
+  /**
+   * Uploads of {@code cluster}'s series started before {@code before} and neither committed nor
+   * aborted: what killed runs left (a local temporary file, an S3 multipart upload), which no
+   * listing of objects shows. Younger ones may belong to a run still going.
+   */
+  public List<IncompleteUpload> unfinishedUploads(String cluster, Instant before) {
+    try {
+      return store.incompleteUploads(Layout.seriesPrefix(cluster)).stream()
+          .filter(u -> u.initiated().isBefore(before)).toList();
+    } catch (IOException e) {
+      throw new StoreException("cannot list the unfinished uploads of " + where(Layout.seriesPrefix(cluster)) + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** Discards an upload {@link #unfinishedUploads} returned. */
+  public void abort(IncompleteUpload u) {
+    try {
+      store.abortIncomplete(u);
+      LOG.info("aborted an unfinished upload store={} key={} initiated={}", store.location(), u.key(), u.initiated());
+    } catch (IOException e) {
+      throw new StoreException("cannot abort the unfinished upload of " + where(u.key()) + ": " + e.getMessage(), e);
+    }
+  }
+
   private Manifest readManifest(String key) {
     try (InputStream in = store.open(key)) {
       return ManifestCodec.fromJson(in.readAllBytes(), store.location() + "/" + key);
