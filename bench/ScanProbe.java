@@ -63,7 +63,7 @@ public final class ScanProbe {
     }
     try (BackupStore store = BackupStores.open(uri, options())) {
       BackupRepository repo = new BackupRepository(store);
-      List<String> manifests = time("list the series", 0, () -> store.list(Layout.seriesPrefix(cluster))).stream()
+      List<String> manifests = time("list the series", 0, () -> store.list(Layout.writePrefix(cluster))).stream()
           .map(StoredObject::key).filter(k -> k.endsWith("/" + Layout.MANIFEST)).toList();
       List<String> some = manifests.subList(0, Math.min(sample, manifests.size()));
       time("GET+parse " + some.size() + " manifests one at a time", some.size(), () -> {
@@ -88,12 +88,12 @@ public final class ScanProbe {
       System.out.printf("backups=%d keep=%d delete=%d%n", listing.backups().size(), plan.keepCount(), plan.deleteCount());
 
       String[] latency = args[4].split(",");
-      LatencyStore model = LatencyStore.of(store, Layout.seriesPrefix(cluster), Long.parseLong(latency[0]),
+      LatencyStore model = LatencyStore.of(store, Layout.writePrefix(cluster), Long.parseLong(latency[0]),
           Long.parseLong(latency[1]));
       System.out.printf("latency model: %s ms per GET, %s ms per page of 1,000 keys%n", latency[0], latency[1]);
       for (int threads : List.of(16, 64)) {
         time("  list, then GET+parse, " + threads + " in flight", 0, () -> {
-          List<String> keys = model.list(Layout.seriesPrefix(cluster)).stream().map(StoredObject::key)
+          List<String> keys = model.list(Layout.writePrefix(cluster)).stream().map(StoredObject::key)
               .filter(k -> k.endsWith("/" + Layout.MANIFEST)).toList();
           return readAll(model, keys, threads);
         });

@@ -109,7 +109,7 @@ public final class SeriesLoader {
   /** A backup as {@code snapshot --encrypt-to R --verify-hashkv} records it; its data a few hundred bytes. */
   static Backup backup(String cluster, Instant started, long revision, SplittableRandom r) {
     byte[] data = dataObject(r, 200 + r.nextInt(600));
-    String id = BackupId.create(started, revision).toString();
+    String id = BackupId.create(started).toString();
     long keys = 20_000 + revision / 1_000;
     long dbSize = 64L * 1024 * 1024 + keys * 4096;
     long streamMillis = 3_000 + r.nextInt(2_000);

@@ -2,6 +2,7 @@ package io.etcdbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.testing.EtcdCluster;
 import io.etcdbackup.testing.EtcdClusterExtension;
 import io.etcdbackup.testing.EtcdVersion;
@@ -309,9 +310,9 @@ class BackupFaultsIT {
     return files(store).stream().filter(f -> f.getFileName().toString().matches("\\..*\\.tmp-.*")).toList();
   }
 
-  /** Backup directories ({@code v1/<cluster>/<id>/}) that hold no manifest. */
+  /** Backup directories ({@code v2/<cluster>/full/<id>/}) that hold no manifest. */
   private static List<String> withoutManifest(Path store) throws IOException {
-    Path series = store.resolve("v1/kills");
+    Path series = store.resolve(Layout.writePrefix("kills"));
     if (!Files.isDirectory(series)) {
       return List.of();
     }

@@ -2,6 +2,7 @@ package io.etcdbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.testing.EtcdCluster;
 import io.etcdbackup.testing.EtcdClusterExtension;
 import io.etcdbackup.testing.EtcdVersion;
@@ -60,7 +61,7 @@ class BackupTamperIT {
   }
 
   private static String key(JsonNode m, String name) {
-    return "v1/c1/" + m.get("id").asString() + "/" + name;
+    return Layout.objectKey("c1", m.get("id").asString(), name);
   }
 
   private static void rewrite(Stores store, String key, UnaryOperator<byte[]> change) throws Exception {

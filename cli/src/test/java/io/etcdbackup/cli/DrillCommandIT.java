@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.options.GetOption;
+import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.testing.EtcdCluster;
 import io.etcdbackup.testing.EtcdClusterExtension;
 import io.etcdbackup.testing.EtcdVersion;
@@ -207,7 +208,7 @@ class DrillCommandIT {
     Path dir = tmp.resolve("store-hashkv");
     Stores store = Stores.local(dir);
     String id = backup(store, "hashkv", "--verify-hashkv");
-    Path manifest = dir.resolve("v1/hashkv/" + id + "/manifest.json");
+    Path manifest = dir.resolve(Layout.manifestKey("hashkv", id));
     tools.jackson.databind.node.ObjectNode m = (tools.jackson.databind.node.ObjectNode) Formats.JSON.readTree(
         Files.readString(manifest));
     tools.jackson.databind.node.ObjectNode hk = (tools.jackson.databind.node.ObjectNode) m.get("verification")
@@ -232,7 +233,7 @@ class DrillCommandIT {
     Stores store = Stores.local(dir);
     String id = backup(store, "tampered");
     Path object;
-    try (Stream<Path> s = Files.list(dir.resolve("v1/tampered/" + id))) {
+    try (Stream<Path> s = Files.list(dir.resolve(Layout.backupPrefix("tampered", id)))) {
       object = s.filter(p -> !p.getFileName().toString().equals("manifest.json")).findFirst().orElseThrow();
     }
     byte[] b = Files.readAllBytes(object);

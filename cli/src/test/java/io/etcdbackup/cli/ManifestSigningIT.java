@@ -2,6 +2,7 @@ package io.etcdbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.testing.EtcdCluster;
 import io.etcdbackup.testing.EtcdClusterExtension;
 import io.etcdbackup.testing.EtcdVersion;
@@ -61,7 +62,7 @@ class ManifestSigningIT {
   }
 
   private static Path manifestFile(Path store, String id) {
-    return store.resolve("v1/t/" + id + "/manifest.json");
+    return store.resolve(Layout.manifestKey("t", id));
   }
 
   @Test
@@ -148,8 +149,8 @@ class ManifestSigningIT {
   }
 
   private static void copyBackup(Path from, String id, Path to) throws Exception {
-    Path dir = Files.createDirectories(to.resolve("v1/t/" + id));
-    try (Stream<Path> files = Files.list(from.resolve("v1/t/" + id))) {
+    Path dir = Files.createDirectories(to.resolve(Layout.backupPrefix("t", id)));
+    try (Stream<Path> files = Files.list(from.resolve(Layout.backupPrefix("t", id)))) {
       for (Path f : files.toList()) {
         Files.copy(f, dir.resolve(f.getFileName()));
       }

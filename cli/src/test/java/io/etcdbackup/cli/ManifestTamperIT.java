@@ -2,6 +2,7 @@ package io.etcdbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.core.stream.Compression;
 import io.etcdbackup.testing.EtcdCluster;
 import io.etcdbackup.testing.EtcdClusterExtension;
@@ -151,7 +152,7 @@ class ManifestTamperIT {
     Path copy = copyOfStore(tmp);
     // the same revision, a later time: by its id the unreadable backup is the newest
     String newer = "29991231T235959Z" + id.substring(id.indexOf('-'));
-    Path dir = copy.resolve("v1/t/" + newer);
+    Path dir = copy.resolve(Layout.backupPrefix("t", newer));
     Files.createDirectories(dir);
     Files.copy(object(copy), dir.resolve(object));
     ObjectNode manifest = (ObjectNode) Formats.JSON.readTree(Files.readAllBytes(manifestFile(copy)));
@@ -232,11 +233,11 @@ class ManifestTamperIT {
   }
 
   private static Path manifestFile(Path copy) {
-    return copy.resolve("v1/t/" + id + "/manifest.json");
+    return copy.resolve(Layout.manifestKey("t", id));
   }
 
   private static Path object(Path copy) {
-    return copy.resolve("v1/t/" + id + "/" + object);
+    return copy.resolve(Layout.objectKey("t", id, object));
   }
 
   private static String sha256(byte[] b) throws Exception {

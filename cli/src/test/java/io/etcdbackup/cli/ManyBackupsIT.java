@@ -3,6 +3,7 @@ package io.etcdbackup.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdbackup.core.store.BackupStore;
+import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.core.store.Manifest;
 import io.etcdbackup.storage.local.LocalDirectoryStore;
 import io.etcdbackup.testing.SeriesWriter;
@@ -63,14 +64,17 @@ class ManyBackupsIT {
     JsonNode done = Formats.JSON.readTree(pruned.out());
     assertThat(done.get("deleted").asInt()).isEqualTo(BACKUPS - kept);
     assertThat(done.get("refused").asInt()).isZero();
-    try (Stream<Path> dirs = Files.list(dir.resolve("v1/big"))) {
-      List<Path> left = dirs.toList();
-      assertThat(left).hasSize(kept);
-      for (Path backup : left) {
-        try (Stream<Path> files = Files.list(backup)) {
-          assertThat(files.map(p -> p.getFileName().toString())).as("%s", backup)
-              .containsExactlyInAnyOrder("manifest.json", series.get(0).object());
-        }
+    List<Path> left = new ArrayList<>();
+    for (String prefix : Layout.seriesPrefixes("big")) { // SeriesWriter writes both layouts
+      try (Stream<Path> dirs = Files.list(dir.resolve(prefix))) {
+        left.addAll(dirs.toList());
+      }
+    }
+    assertThat(left).hasSize(kept);
+    for (Path backup : left) {
+      try (Stream<Path> files = Files.list(backup)) {
+        assertThat(files.map(p -> p.getFileName().toString())).as("%s", backup)
+            .containsExactlyInAnyOrder("manifest.json", series.get(0).object());
       }
     }
     Cli.Result after = new Cli().run("list", "--from", dir.toString(), "-o", "json");

@@ -166,12 +166,12 @@ class PruneCommandIT {
   void leftoversAreReportedAndUnknownObjectsLeftAlone() throws IOException {
     Path dir = tmp.resolve("store");
     tenDays(dir);
-    Path leftover = dir.resolve(Layout.objectKey("prod", BackupId.create(Instant.now().minus(Duration.ofDays(3)), 5)
+    Path leftover = dir.resolve(Layout.objectKey("prod", BackupId.create(Instant.now().minus(Duration.ofDays(3)))
         .toString(), "snapshot.db.zst"));
     Files.createDirectories(leftover.getParent());
     Files.write(leftover, new byte[10]);
     Files.setLastModifiedTime(leftover, java.nio.file.attribute.FileTime.from(Instant.now().minus(Duration.ofDays(1))));
-    Path notes = dir.resolve(Layout.seriesPrefix("prod") + "NOTES.md");
+    Path notes = dir.resolve(Layout.V1 + "prod/NOTES.md");
     Files.writeString(notes, "restore drills: see the wiki");
 
     Cli.Result r = new Cli().run("prune", "--from", dir.toString(), "--cluster-name", "prod", "--keep-last", "20");

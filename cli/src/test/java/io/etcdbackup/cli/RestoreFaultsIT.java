@@ -8,6 +8,7 @@ import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 import io.etcdbackup.core.IntegrityException;
 import io.etcdbackup.core.snapshot.SnapshotInspector;
 import io.etcdbackup.core.snapshot.SnapshotStatus;
+import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.core.stream.AgeDecryption;
 import io.etcdbackup.core.stream.Compression;
 import io.etcdbackup.testing.EtcdCluster;
@@ -87,11 +88,11 @@ class RestoreFaultsIT {
   /** One backup in a local store of its own. */
   record Backup(Path store, String id, String object, long dbSize, long revision, boolean encrypted) {
     Path objectIn(Path storeCopy) {
-      return storeCopy.resolve("v1/f/" + id + "/" + object);
+      return storeCopy.resolve(Layout.objectKey("f", id, object));
     }
 
     Path manifestIn(Path storeCopy) {
-      return storeCopy.resolve("v1/f/" + id + "/manifest.json");
+      return storeCopy.resolve(Layout.manifestKey("f", id));
     }
   }
 

@@ -2,6 +2,7 @@ package io.etcdbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.testing.EtcdCluster;
 import io.etcdbackup.testing.EtcdClusterExtension;
 import io.etcdbackup.testing.EtcdVersion;
@@ -100,7 +101,7 @@ class RestoreSafetyIT {
     // a flipped byte inside a stored backup object: caught by the store path too
     Path damagedStore = tmp.resolve("damaged-store");
     Stores.copyLocal(store, damagedStore);
-    Path object = damagedStore.resolve("v1/s/" + second.get("id").asString() + "/" + second.get("object").asString());
+    Path object = damagedStore.resolve(Layout.objectKey("s", second.get("id").asString(), second.get("object").asString()));
     byte[] b = Files.readAllBytes(object);
     b[b.length / 2] ^= 0x40;
     Files.write(object, b);

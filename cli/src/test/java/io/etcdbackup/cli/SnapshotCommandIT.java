@@ -2,6 +2,7 @@ package io.etcdbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcdbackup.core.store.Layout;
 import io.etcdbackup.testing.EtcdCluster;
 import io.etcdbackup.testing.EtcdClusterExtension;
 import io.etcdbackup.testing.EtcdVersion;
@@ -87,7 +88,7 @@ class SnapshotCommandIT {
   /** age -d | zstd -d | etcdutl snapshot status gives the manifest's hash, revision and key count. */
   private static void assertOpensWithStandardTools(Stores store, JsonNode m, AgeKeys keys, Path tmp) throws Exception {
     Path object = tmp.resolve("object-" + m.get("id").asString());
-    String key = "v1/prod/" + m.get("id").asString() + "/" + m.get("object").asString();
+    String key = Layout.objectKey("prod", m.get("id").asString(), m.get("object").asString());
     if (store.s3()) {
       String prefix = store.uri().substring(("s3://" + S3.bucket() + "/").length());
       S3.client().getObject(b -> b.bucket(S3.bucket()).key(prefix + "/" + key), ResponseTransformer.toFile(object));

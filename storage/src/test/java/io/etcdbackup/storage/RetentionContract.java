@@ -167,8 +167,9 @@ public abstract class RetentionContract {
 
   @Test
   void aListingThatFailsPartWayDeletesNothing() throws IOException {
-    // More than one S3 page (1,000 keys): 600 backups are 1,200 objects.
-    writer.write(series(CLUSTER, 600, Duration.ofMinutes(10), Duration.ofHours(2), 1, 1));
+    // More than one S3 page (1,000 keys): 600 backups are 1,200 objects, all under the v2 prefix
+    // (even revisions: SeriesWriter).
+    writer.write(series(CLUSTER, 600, Duration.ofMinutes(10), Duration.ofHours(2), 2, 2));
     Set<String> before = keys();
 
     try (BackupStore flaky = failingListing(store)) {
@@ -198,7 +199,7 @@ public abstract class RetentionContract {
     List<Manifest> all = series(CLUSTER, 6, Duration.ofHours(1), Duration.ofHours(2), 10, 10);
     writer.write(all);
     // Copied from another directory: it would make the planner count one backup twice.
-    writer.put(Layout.manifestKey(CLUSTER, BackupId.create(NOW.minus(Duration.ofDays(30)), 3).toString()),
+    writer.put(Layout.manifestKey(CLUSTER, BackupId.create(NOW.minus(Duration.ofDays(30))).toString()),
         io.etcdbackup.core.store.ManifestCodec.toJson(all.get(0)));
     Set<String> before = keys();
 
@@ -214,14 +215,14 @@ public abstract class RetentionContract {
     writer.write(series(OTHER, 30, Duration.ofHours(1), Duration.ofHours(2), 100, 5));
     // A series whose name starts with the other's: "prod" must not reach "prod-eu".
     writer.write(series(CLUSTER + "-eu", 5, Duration.ofHours(1), Duration.ofHours(2), 100, 5));
-    Set<String> others = keys().stream().filter(k -> !k.startsWith(Layout.seriesPrefix(CLUSTER)))
+    Set<String> others = keys().stream().filter(k -> !inSeries(k, CLUSTER))
         .collect(Collectors.toCollection(TreeSet::new));
 
     PruneResult r = prune(store, RetentionPolicy.builder().keepLast(1).minKeep(1).build(), false);
 
     assertThat(r.deleted()).hasSize(29);
     assertThat(ids(CLUSTER)).hasSize(1);
-    Set<String> othersAfter = keys().stream().filter(k -> !k.startsWith(Layout.seriesPrefix(CLUSTER)))
+    Set<String> othersAfter = keys().stream().filter(k -> !inSeries(k, CLUSTER))
         .collect(Collectors.toCollection(TreeSet::new));
     assertThat(othersAfter).isEqualTo(others);
   }
@@ -230,15 +231,26 @@ public abstract class RetentionContract {
   void oldLeftoversAndUnfinishedUploadsGoAndUnknownObjectsStay() throws IOException {
     List<Manifest> all = series(CLUSTER, 3, Duration.ofHours(1), Duration.ofHours(2), 10, 10);
     writer.write(all);
-    String leftover = Layout.objectKey(CLUSTER, BackupId.create(NOW.minus(Duration.ofDays(2)), 7).toString(),
+    // One leftover in each layout: a killed run of an older version (v1) and of this one (v2).
+    String leftover = Layout.objectKey(CLUSTER, BackupId.createV1(NOW.minus(Duration.ofDays(2)), 7).toString(),
         "snapshot.db.zst");
+    String leftoverV2 = Layout.objectKey(CLUSTER, BackupId.create(NOW.minus(Duration.ofDays(3))).toString(),
+        "snapshot.db.zst.age");
     writer.put(leftover, new byte[100]);
+    writer.put(leftoverV2, new byte[100]);
     List<String> unknown = List.of(
-        Layout.seriesPrefix(CLUSTER) + "README.txt",
-        Layout.seriesPrefix(CLUSTER) + "log/00000000000000000001.wal",
+        Layout.V1 + CLUSTER + "/README.txt",
+        Layout.V1 + CLUSTER + "/log/00000000000000000001.wal",
+        Layout.writePrefix(CLUSTER) + "README.txt",
+        // a v1 id in the v2 layout: no version writes that
+        Layout.writePrefix(CLUSTER) + BackupId.createV1(NOW.minus(Duration.ofDays(2)), 8) + "/snapshot.db",
         Layout.backupPrefix(CLUSTER, all.get(0).id()) + "notes.txt");
     unknown.forEach(k -> writer.put(k, "not a backup's"));
-    ObjectUpload unfinished = store.create(Layout.objectKey(CLUSTER, BackupId.create(NOW, 99).toString(),
+    // Another kind of object in the v2 series (the revision log to come): not even listed.
+    List<String> otherKind = List.of(Layout.V2 + CLUSTER + "/revlog/00000000000000000001.log",
+        Layout.V2 + CLUSTER + "/revlog/" + BackupId.create(NOW.minus(Duration.ofDays(9))) + "/snapshot.db");
+    otherKind.forEach(k -> writer.put(k, "another kind's"));
+    ObjectUpload unfinished = store.create(Layout.objectKey(CLUSTER, BackupId.create(NOW).toString(),
         "snapshot.db.zst"));
     // More than S3's default 8 MiB part: from here on a multipart upload exists (locally, a temporary file).
     unfinished.stream().write(new byte[9 * 1024 * 1024]);
@@ -247,11 +259,13 @@ public abstract class RetentionContract {
 
     assertThat(r.deleted()).isEmpty();
     assertThat(r.leftovers()).extracting(BackupRepository.Leftover::id)
-        .containsExactly(Layout.parse(leftover).orElseThrow().id());
+        .containsExactlyInAnyOrder(Layout.parse(leftover).orElseThrow().id(), Layout.parse(leftoverV2).orElseThrow().id());
     assertThat(r.uploads()).hasSize(1);
-    assertThat(store.incompleteUploads(Layout.seriesPrefix(CLUSTER))).isEmpty();
+    for (String prefix : Layout.seriesPrefixes(CLUSTER)) {
+      assertThat(store.incompleteUploads(prefix)).isEmpty();
+    }
     assertThat(r.unknown()).extracting(StoredObject::key).containsExactlyInAnyOrderElementsOf(unknown);
-    assertThat(keys()).doesNotContain(leftover).containsAll(unknown);
+    assertThat(keys()).doesNotContain(leftover, leftoverV2).containsAll(unknown).containsAll(otherKind);
     assertThat(ids(CLUSTER)).isEqualTo(idsOf(all));
     unfinished.close(); // the pruned upload's own abort finds nothing left, without an error
   }
@@ -259,7 +273,7 @@ public abstract class RetentionContract {
   @Test
   void youngLeftoversStay() throws IOException {
     writer.write(series(CLUSTER, 3, Duration.ofHours(1), Duration.ofHours(2), 10, 10));
-    String leftover = Layout.objectKey(CLUSTER, BackupId.create(NOW.minus(Duration.ofDays(2)), 7).toString(),
+    String leftover = Layout.objectKey(CLUSTER, BackupId.create(NOW.minus(Duration.ofDays(2))).toString(),
         "snapshot.db");
     writer.put(leftover, new byte[100]);
 
@@ -274,10 +288,10 @@ public abstract class RetentionContract {
   @Test
   void aBackupUnderAnUnexpiredObjectLockIsNotTried() throws IOException {
     Instant t = NOW.minus(Duration.ofDays(10));
-    Manifest locked = SeriesWriter.manifest(CLUSTER, BackupId.create(t, 1).toString(), t, 1, 10, true,
+    Manifest locked = SeriesWriter.manifest(CLUSTER, BackupId.create(t).toString(), t, 1, 10, true,
         new Manifest.Retention("COMPLIANCE", NOW.plus(Duration.ofDays(20))));
     Instant t2 = t.plus(Duration.ofHours(1));
-    Manifest expired = SeriesWriter.manifest(CLUSTER, BackupId.create(t2, 2).toString(), t2, 2, 10, true,
+    Manifest expired = SeriesWriter.manifest(CLUSTER, BackupId.createV1(t2, 2).toString(), t2, 2, 10, true,
         new Manifest.Retention("COMPLIANCE", NOW.minus(Duration.ofDays(1))));
     List<Manifest> recent = series(CLUSTER, 3, Duration.ofHours(1), Duration.ofHours(2), 10, 10);
     writer.write(List.of(locked, expired));
@@ -343,5 +357,10 @@ public abstract class RetentionContract {
       deleted.add(key);
       store.delete(key);
     }
+  }
+
+  /** True for the keys of {@code cluster}'s backups, in either layout. */
+  private static boolean inSeries(String key, String cluster) {
+    return Layout.seriesPrefixes(cluster).stream().anyMatch(key::startsWith);
   }
 }

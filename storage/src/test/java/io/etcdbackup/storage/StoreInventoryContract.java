@@ -235,7 +235,7 @@ public abstract class StoreInventoryContract {
     writer.write(hourly(PROD, 3, T0, 10, 10));
     writer.write(hourly(STAGING, 2, T0, 10, 10));
     AtomicBoolean failing = new AtomicBoolean();
-    BackupStore stagingFails = failingWhile(store, failing, prefix -> prefix.equals(Layout.seriesPrefix(STAGING)));
+    BackupStore stagingFails = failingWhile(store, failing, prefix -> Layout.seriesPrefixes(STAGING).contains(prefix));
     StoreInventory inventory = inventory(stagingFails, PROD, STAGING);
     inventory.refresh(Cancellation.create());
     failing.set(true);
@@ -311,7 +311,7 @@ public abstract class StoreInventoryContract {
     BackupStore slowStaging = new DelegatingStore(store) {
       @Override
       public InputStream open(String key) throws IOException {
-        if (hold.get() && key.startsWith(Layout.seriesPrefix(STAGING))) {
+        if (hold.get() && Layout.seriesPrefixes(STAGING).stream().anyMatch(key::startsWith)) {
           reachedStaging.countDown();
           try {
             release.await(30, TimeUnit.SECONDS);

@@ -32,9 +32,14 @@ public final class SeriesWriter {
     this.threads = threads;
   }
 
-  /** A backup of {@code cluster} started at {@code started} at {@code revision}, its checks passed. */
+  /**
+   * A backup of {@code cluster} started at {@code started} at {@code revision}, its checks passed.
+   * Odd revisions get a v1 id (as older versions wrote), even ones a v2 id, so that every series a
+   * test writes mixes both layouts, as a store does after an upgrade.
+   */
   public static Manifest manifest(String cluster, Instant started, long revision, long storedSize) {
-    return manifest(cluster, BackupId.create(started, revision).toString(), started, revision, storedSize, true, null);
+    BackupId id = revision % 2 == 1 ? BackupId.createV1(started, revision) : BackupId.create(started);
+    return manifest(cluster, id.toString(), started, revision, storedSize, true, null);
   }
 
   public static Manifest manifest(String cluster, String id, Instant started, long revision, long storedSize,

@@ -40,17 +40,19 @@ import org.slf4j.LoggerFactory;
  * One attempt against one member, with its spools and its two stage threads.
  *
  * <pre>
+ * the run's backup id (v2: no revision in it) --&gt; the upload begins, not visible
  * member --stream--&gt; trailer split --&gt; SHA-256(raw) --&gt; raw spool          (STREAM, at disk speed)
  * raw spool, followed --&gt; compress --&gt; encrypt --&gt; SHA-256(stored) --&gt; stored spool   (ENCODE, overlapping)
- * end of stream: trailer == SHA-256(raw); revision read from the file; the backup id is known
- * stored spool, followed --&gt; upload, not yet visible                      (UPLOAD, overlapping)
- * meanwhile: bbolt check + status of the raw spool [+ HashKV against the member]   (CHECK)
- * every check passed, every stage done --&gt; data object, then manifest.json  (COMMIT)
+ * stored spool, followed --&gt; upload, part by part                        (UPLOAD, overlapping)
+ * end of stream: trailer == SHA-256(raw); revision read from the file
+ * then: bbolt check + status of the raw spool [+ HashKV against the member]   (CHECK)
+ * every check passed, every stage done --&gt; data object, then manifest.json with the revision  (COMMIT)
  * </pre>
  *
- * The network stream is never held back by compression or upload (a slow snapshot reader makes
- * the member's database grow: etcd #8009, #18509); nothing is committed before every check
- * passed; the upload starts only once the revision in the id is known, so ids never lie.
+ * Without compression and encryption there is no ENCODE and no stored spool: the upload follows
+ * the raw spool. The network stream is never held back by compression or upload (a slow snapshot
+ * reader makes the member's database grow: etcd #8009, #18509); nothing is committed before every
+ * check passed; a failure before the commit aborts the upload, so nothing of it is visible.
  */
 final class BackupAttempt {
   private static final Logger LOG = LoggerFactory.getLogger(BackupAttempt.class);
@@ -111,31 +113,39 @@ final class BackupAttempt {
       t.setDaemon(true);
       return t;
     });
+    // Without a transform the stored object is the raw db itself: the upload follows the raw
+    // spool, and no second copy is written.
+    boolean rawIsStored = request.encoding().identity();
     try (Spool raw = Spool.create(request.spoolDir(), "raw");
-         Spool stored = Spool.create(request.spoolDir(), "stored");
+         Spool stored = rawIsStored ? null : Spool.create(request.spoolDir(), "stored");
          var onCancel = run.cancellation().onCancel(() -> {
            // Wakes every stage waiting on a spool; the main thread sees the token at its next wait.
            CancelledException c = new CancelledException("cancelled: " + run.cancellation().why());
            raw.fail(c);
-           stored.fail(c);
+           failIfThere(stored, c);
          })) {
-      Future<Encoded> encoding = stages.submit(() -> encode(raw, stored));
+      // The id is the run's, chosen before the first byte (the v2 layout: the revision is the
+      // manifest's alone), so that the upload starts with the stream instead of after it.
+      PendingBackup pending = repository.begin(target.cluster(), BackupId.create(run.startedAt()),
+          request.encoding().objectName());
+      Future<Encoded> encoding = null;
       Future<Long> uploading = null;
-      PendingBackup pending = null;
       try {
+        encoding = rawIsStored ? null : stages.submit(() -> encode(raw, stored));
+        PendingBackup upload = pending;
+        Spool uploaded = rawIsStored ? raw : stored;
+        uploading = stages.submit(() -> upload(uploaded, upload));
         byte[] rawSha = run.phase(Phase.STREAM, span -> stream(raw, span));
         long revision = Verification.revisionOf(raw.path());
-        pending = repository.begin(target.cluster(), BackupId.create(run.startedAt(), revision),
-            request.encoding().objectName());
-        PendingBackup upload = pending;
-        uploading = stages.submit(() -> upload(stored, upload));
 
         Verification.Result checks = run.phase(Phase.CHECK, span ->
             new Verification(clients, candidate, request.verifyHashKv()).check(raw.path(), raw.size(), rawSha, revision));
-        Encoded encoded = join(encoding);
-        // Nothing reads the raw db any more: deleting it (a second or so for a few GiB) overlaps
-        // the rest of the upload instead of following it.
-        raw.close();
+        Encoded encoded = rawIsStored ? new Encoded(HexFormat.of().formatHex(rawSha), raw.size()) : join(encoding);
+        if (!rawIsStored) {
+          // Nothing reads the raw db any more: deleting it (a second or so for a few GiB) overlaps
+          // the rest of the upload instead of following it.
+          raw.close();
+        }
         long sent = join(uploading);
         if (sent != encoded.size()) {
           throw new EtcdBackupException("upload of " + upload.objectKey() + " sent " + sent + " bytes of " + encoded.size());
@@ -159,9 +169,7 @@ final class BackupAttempt {
         stop(raw, stored, encoding, uploading, e);
         throw new EtcdBackupException("backup of " + target.cluster() + " failed: " + e.getMessage(), e);
       } finally {
-        if (pending != null) {
-          pending.close();
-        }
+        pending.close();
       }
     } catch (MemberFailed e) {
       throw e;
@@ -170,6 +178,12 @@ final class BackupAttempt {
       throw spoolFailure(new SpoolWriteFailed(e));
     } finally {
       stages.shutdownNow();
+    }
+  }
+
+  private static void failIfThere(Spool spool, Throwable cause) {
+    if (spool != null) {
+      spool.fail(cause);
     }
   }
 
@@ -269,7 +283,7 @@ final class BackupAttempt {
   /** Ends both stages after a failure and waits, boundedly, until they let go of the spools. */
   private static void stop(Spool raw, Spool stored, Future<?> encoding, Future<?> uploading, Throwable cause) {
     raw.fail(cause);
-    stored.fail(cause);
+    failIfThere(stored, cause);
     settle(encoding);
     settle(uploading);
   }

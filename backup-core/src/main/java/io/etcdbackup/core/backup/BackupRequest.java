@@ -83,6 +83,11 @@ public record BackupRequest(
       encryption = Objects.requireNonNullElse(encryption, Optional.empty());
     }
 
+    /** No compression and no encryption: the stored object is the raw db. */
+    public boolean identity() {
+      return compression.algorithm() == Compression.Algorithm.NONE && encryption.isEmpty();
+    }
+
     /** The data object's name: {@code snapshot.db} plus one suffix per transform. */
     public String objectName() {
       return Layout.objectName(compression.suffix(), encryption.isPresent());

@@ -101,7 +101,7 @@ public final class SnapshotBackup {
     LOG.info("backup started cluster={} store={} candidates={}", cluster, repository.store().location(),
         candidates.stream().map(c -> c.member().name()).toList());
     try {
-      repository.store().checkWritable(Layout.seriesPrefix(cluster));
+      repository.store().checkWritable(Layout.writePrefix(cluster));
     } catch (IOException e) {
       throw new StoreException("the backup store cannot take this backup (checked before the snapshot streams): "
           + e.getMessage(), e);

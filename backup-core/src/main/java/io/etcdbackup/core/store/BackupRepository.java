@@ -26,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Backups in a {@link BackupStore}, in the v1 layout: series (one per cluster name), manifests,
- * selection, commit, and the clean-up of leftovers (data without a manifest). A backup without a
+ * Backups in a {@link BackupStore}: series (one per cluster name), manifests, selection, commit,
+ * and the clean-up of leftovers (data without a manifest). New backups go into the v2 layout;
+ * v1 backups are read, listed, selected and pruned as before ({@link Layout}). A backup without a
  * manifest does not exist for any reader.
  */
 public final class BackupRepository {
@@ -79,8 +80,11 @@ public final class BackupRepository {
   /** Every cluster name that has at least one committed backup. */
   public List<String> series() {
     TreeSet<String> names = new TreeSet<>();
-    for (StoredObject o : objects(Layout.ROOT)) {
-      Layout.parse(o.key()).filter(p -> p.name().equals(Layout.MANIFEST)).ifPresent(p -> names.add(p.cluster()));
+    for (String root : Layout.ROOTS) {
+      for (StoredObject o : objects(root)) {
+        Layout.parse(o.key()).filter(p -> p.name().equals(Layout.MANIFEST) && p.backupId().isPresent())
+            .ifPresent(p -> names.add(p.cluster()));
+      }
     }
     return List.copyOf(names);
   }
@@ -130,8 +134,8 @@ public final class BackupRepository {
    * @param backups committed backups, newest first
    * @param unreadable manifests that do not parse or name another backup than their key
    * @param leftovers backup directories with data but no manifest (interrupted runs), any age
-   * @param unknown objects under the series that are no part of a v1 backup (not a backup id's
-   *     directory, or a name that is neither the manifest nor a data object): never touched
+   * @param unknown objects under the series' prefixes that are no part of a backup (not a backup
+   *     id's directory, or a name that is neither the manifest nor a data object): never touched
    */
   public record Listing(String cluster, List<Manifest> backups, List<Unreadable> unreadable,
       List<Leftover> leftovers, List<StoredObject> unknown) {
@@ -209,18 +213,22 @@ public final class BackupRepository {
   private record Grouped(Map<String, String> manifests, List<Leftover> leftovers, List<StoredObject> unknown) {}
 
   /**
-   * Sorts the objects of a series by backup directory. Only what the v1 layout defines is a
-   * backup's: a directory named by a backup id, holding {@code manifest.json} and data objects
-   * named {@code snapshot.db...}. Anything else (a later kind of object in the series, a file a
-   * person put there) is unknown, and no clean-up touches it.
+   * Sorts the objects of a series by backup directory. Only what the layouts define is a backup's:
+   * a directory named by a backup id of its layout's form, holding {@code manifest.json} and data
+   * objects named {@code snapshot.db...}. Anything else (a file a person put there) is unknown, and
+   * no clean-up touches it; other kinds of object in a v2 series are not even listed.
    */
   private Grouped group(String cluster) {
     Map<String, List<StoredObject>> byId = new TreeMap<>();
     Map<String, String> manifests = new TreeMap<>();
     List<StoredObject> unknown = new ArrayList<>();
-    for (StoredObject o : objects(Layout.seriesPrefix(cluster))) {
+    List<StoredObject> listed = new ArrayList<>();
+    for (String prefix : Layout.seriesPrefixes(cluster)) {
+      listed.addAll(objects(prefix));
+    }
+    for (StoredObject o : listed) {
       Optional<Layout.Parsed> p = Layout.parse(o.key());
-      if (p.isEmpty() || !p.get().cluster().equals(cluster) || !BackupId.looksLikeId(p.get().id())) {
+      if (p.isEmpty() || !p.get().cluster().equals(cluster) || p.get().backupId().isEmpty()) {
         unknown.add(o);
       } else if (p.get().name().equals(Layout.MANIFEST)) {
         manifests.put(p.get().id(), o.key());
@@ -278,12 +286,13 @@ public final class BackupRepository {
    * An unreadable manifest (a newer formatVersion, broken JSON) whose id says it might be the
    * backup {@code selector} asks for fails the selection rather than being passed over: taking an
    * older backup in silence would restore stale data with exit 0. The id's time and revision stand
-   * in for the manifest's (they are the run's start and the snapshot's revision, BackupId).
+   * in for the manifest's (they are the run's start and, in a v1 id, the snapshot's revision,
+   * BackupId). A v2 id has no revision; within one series revisions grow with time, so for a
+   * revision an unreadable v2 backup is passed over only when it started before the answer.
    */
   private void refuseIfUnreadableCouldBeTheAnswer(Listing listing, BackupSelector selector, Optional<Manifest> hit) {
     for (Unreadable u : listing.unreadable()) {
-      Optional<BackupId> id = Layout.parse(u.key()).map(Layout.Parsed::id).filter(BackupId::looksLikeId)
-          .map(BackupId::parse);
+      Optional<BackupId> id = Layout.parse(u.key()).flatMap(Layout.Parsed::backupId);
       if (id.isEmpty()) {
         continue;
       }
@@ -292,7 +301,7 @@ public final class BackupRepository {
       if (selector instanceof BackupSelector.AsOf a) {
         candidate = !b.time().isAfter(a.time()) && hit.map(m -> !b.time().isBefore(m.startedAt()
             .truncatedTo(ChronoUnit.SECONDS))).orElse(true);
-      } else if (selector instanceof BackupSelector.AtOrBelowRevision r) {
+      } else if (selector instanceof BackupSelector.AtOrBelowRevision r && b.v1()) {
         candidate = b.revision() <= r.revision() && hit.map(m -> b.revision() >= m.revision()).orElse(true);
       } else {
         candidate = hit.map(m -> !b.time().isBefore(m.startedAt().truncatedTo(ChronoUnit.SECONDS)))
@@ -375,13 +384,15 @@ public final class BackupRepository {
    * listing of objects shows. Younger ones may belong to a run still going.
    */
   public List<IncompleteUpload> unfinishedUploads(String cluster, Instant before) {
-    try {
-      return store.incompleteUploads(Layout.seriesPrefix(cluster)).stream()
-          .filter(u -> u.initiated().isBefore(before)).toList();
-    } catch (IOException e) {
-      throw new StoreException("cannot list the unfinished uploads of " + where(Layout.seriesPrefix(cluster)) + ": "
-          + e.getMessage(), e);
+    List<IncompleteUpload> found = new ArrayList<>();
+    for (String prefix : Layout.seriesPrefixes(cluster)) {
+      try {
+        store.incompleteUploads(prefix).stream().filter(u -> u.initiated().isBefore(before)).forEach(found::add);
+      } catch (IOException e) {
+        throw new StoreException("cannot list the unfinished uploads of " + where(prefix) + ": " + e.getMessage(), e);
+      }
     }
+    return found;
   }
 
   /** Discards an upload {@link #unfinishedUploads} returned. */

@@ -41,7 +41,7 @@ class RunMetricsTest {
   private final RunMetrics metrics = new RunMetrics(registry, "s3", Optional.of(Duration.ofHours(1)), CLOCK);
 
   static Manifest manifest() {
-    return new Manifest(Manifest.FORMAT_VERSION, BackupId.create(NOW, 123_456).toString(), "prod", "cdf8", NOW,
+    return new Manifest(Manifest.FORMAT_VERSION, BackupId.create(NOW).toString(), "prod", "cdf8", NOW,
         NOW.plusSeconds(5), new Manifest.Source("8e9e", "etcd-0", "https://10.0.0.1:2379", "3.5.30", false), 123_456, 7,
         123_460, 4242, 0xdeadbeefL, 9_000_000, "00".repeat(32), "snapshot.db.zst", 2_500_000, "11".repeat(32),
         new Manifest.Transforms("zstd", 1, "none", List.of()), new Manifest.Timings(1, 2, 3, 4), "0.1.0",

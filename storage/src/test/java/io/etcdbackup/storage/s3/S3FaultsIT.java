@@ -147,7 +147,7 @@ class S3FaultsIT {
     proxy.outageFrom(uploadPart(2), fault);
     BackupRepository repository = new BackupRepository(store);
     Instant start = Instant.now();
-    BackupId id = BackupId.create(start, 42);
+    BackupId id = BackupId.create(start);
     String objectKey = Layout.objectKey(CLUSTER, id.toString(), "snapshot.db");
     StoreException failure = backUpExpectingFailure(repository, id, data(3 * PART, 4));
     proxy.heal();
@@ -182,7 +182,7 @@ class S3FaultsIT {
   @Test
   void anOutageFromTheStartFailsTheBackupAsAStoreErrorAndLeavesNothing() throws IOException {
     proxy.outageFrom(r -> true, Fault.CLOSE_CONNECTION);
-    StoreException failure = backUpExpectingFailure(new BackupRepository(store), BackupId.create(Instant.now(), 7),
+    StoreException failure = backUpExpectingFailure(new BackupRepository(store), BackupId.create(Instant.now()),
         data(2 * PART, 5));
     proxy.heal();
 
