@@ -154,6 +154,6 @@ class BackupTamperIT {
     Cli.Result chosen = new Cli().run(store.cmd("list", "--from", store.uri(), "--cluster-name", "c2"));
     assertThat(chosen.exitCode()).isZero();
     assertThat(chosen.out()).contains("gzip");
-    assertThat(List.of(chosen.out().split("\n"))).filteredOn(l -> l.contains("-r0000")).hasSize(1);
+    assertThat(List.of(chosen.out().split("\n"))).filteredOn(l -> l.matches(".*\\d{8}T\\d{6}Z-[0-9a-f]{8}\\b.*")).hasSize(1);
   }
 }

@@ -89,6 +89,50 @@ class LocalDirectoryStoreTest extends BackupStoreContract {
     }
   }
 
+  /** 200 MiB through an upload whose channel counts its syncs: some ran before the commit's own. */
+  @Test
+  void aLargeObjectIsWrittenBackWhileItGrowsAndStillCommitsWhole() throws IOException {
+    FaultyFileChannel[] channel = new FaultyFileChannel[1];
+    Path dir = tempDir.resolve("synced-" + UUID.randomUUID());
+    LocalDirectoryStore synced = new LocalDirectoryStore(dir, path -> channel[0] = FaultyFileChannel.syncsFailAfter(
+        FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), Integer.MAX_VALUE), true);
+    byte[] chunk = data(1 << 20, 7);
+    try (ObjectUpload upload = synced.create("v2/c/full/id/snapshot.db")) {
+      for (int i = 0; i < 200; i++) {
+        upload.stream().write(chunk);
+      }
+      assertThat(channel[0].syncs()).as("syncs before the commit").isGreaterThanOrEqualTo(1);
+      upload.commit();
+    }
+    assertThat(Files.size(dir.resolve("v2/c/full/id/snapshot.db"))).isEqualTo(200L << 20);
+    assertThat(syncThreads()).as("no sync thread outlives its upload").isEmpty();
+  }
+
+  /** A sync that fails on the helper thread fails the upload at its next write, and nothing stays. */
+  @Test
+  void aFailedBackgroundSyncFailsTheUploadAndLeavesNoFile() throws IOException {
+    Path dir = tempDir.resolve("sync-fails-" + UUID.randomUUID());
+    LocalDirectoryStore failing = new LocalDirectoryStore(dir, path -> FaultyFileChannel.syncsFailAfter(
+        FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 0), true);
+    byte[] chunk = data(1 << 20, 8);
+    ObjectUpload upload = failing.create("v2/c/full/id/snapshot.db");
+    assertThatThrownBy(() -> {
+      for (int i = 0; i < 400; i++) {
+        upload.stream().write(chunk);
+      }
+      upload.commit();
+    }).isInstanceOf(IOException.class).hasMessageContaining("background sync failed");
+    upload.close();
+    assertThat(failing.list("")).isEmpty();
+    assertNoPartialUploads(failing);
+    assertThat(syncThreads()).isEmpty();
+  }
+
+  private static List<String> syncThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+        .filter(n -> n.startsWith("sync v2/c/full/id/")).toList();
+  }
+
   @Test
   void listSkipsForeignHiddenFiles() throws IOException {
     write("x/a", data(1, 3));
