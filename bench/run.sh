@@ -26,7 +26,7 @@ cd "$root"
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-size=256MiB reps=5 data=json out=docs/benchmarks.md java_opts=${JAVA_OPTS:-} java= label= build=1 keep=0
+size=256MiB reps=5 data=json out=docs/benchmarks.md java_opts=${JAVA_OPTS:-} java='' label='' build=1 keep=0
 usage() { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 while (($#)); do
   case $1 in
@@ -195,6 +195,7 @@ for rep in $(seq "$reps"); do
   rm -f "$work/a.db"
   measure a "$rep" "$etcdctl" "${tls[@]}" snapshot save "$work/a.db"
   rm -f "$work/b.db" "$work/b.db.zst"; "${s3[@]}" s3 rm --quiet --recursive s3://bench/script/
+  # shellcheck disable=SC2016 # the script's own $1..., expanded by its bash
   measure b "$rep" bash -c '"$1" "${@:5}" snapshot save "$2" && zstd -q --rm "$2" && "$3" --endpoint-url "$4" s3 cp --only-show-errors "$2.zst" s3://bench/script/snap.db.zst' \
     - "$etcdctl" "$work/b.db" "$aws" "$s3_url" "${tls[@]}"
   "${s3[@]}" s3 rm --quiet --recursive s3://bench/etcd-backup/
@@ -254,6 +255,8 @@ cp "$results" "$root/bench/out/results-$tag.jsonl"
 say "writing the $tag section of $out"
 mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
 disk=$(findmnt -no SOURCE,FSTYPE -T "$work" | awk '{print $1" ("$2")"}')
+# shellcheck disable=SC2016 # Markdown's backquotes
+settings=$(env | { grep '^ETCD_BACKUP_' || true; } | { grep -v SECRET || true; } | sed 's/.*/`&`/' | paste -sd' ' | sed 's/^$/defaults/')
 machine=$(cat <<EOF
 | machine | |
 |---|---|
@@ -265,7 +268,7 @@ machine=$(cat <<EOF
 | Java (etcd-backup) | $java_version (\`$java_bin\`${java:+, from --java}), $( [[ -n $java_opts ]] && echo "\`JAVA_OPTS=$java_opts\`" || echo "bin/etcd-backup's defaults (\`$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$ours")\`)") |
 | class-data archive | $cds |
 | age payload cipher | $cipher (PayloadCipher's \`--debug\` line, from one unmeasured snapshot of the empty etcd before the load) |
-| etcd-backup settings | $(env | grep '^ETCD_BACKUP_' | grep -v SECRET | sed 's/.*/`&`/' | paste -sd' ' | sed 's/^$/defaults/') |
+| etcd-backup settings | $settings |
 | etcd | etcd/etcdctl/etcdutl $("$etcd" --version | awk '/etcd Version/{print $3}') (TLS on loopback, one member) |
 | others | zstd $(zstd --version | grep -o 'v[0-9.]*' | head -1), $("$aws" --version | cut -d' ' -f1) (Debian), age $(age --version), S3Proxy $S3PROXY_VERSION (filesystem backend, loopback, \`-Xmx512m\`) |
 EOF
@@ -351,6 +354,7 @@ $(row t "\`etcd-backup status\`" s)
 EOF
 )
 if [[ ! -f $out ]]; then
+  # shellcheck disable=SC2016 # Markdown's backquotes
   printf '# Benchmarks\n\nMade by `bench/run.sh`; each size has its own section, replaced when that size runs again.\n\n' > "$out"
 fi
 replace_section "$out" "$tag" "$section"
