@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # root, logs, work and keep are the caller's (below)
 # Helpers of bench/run.sh and bench/retention.sh; sourced, not run. The caller sets `root` (the
 # repository), `logs` (where servers log), `work` and `keep`, and declares `pids=()`: every server
 # started here is added to it for `cleanup` to stop.

@@ -2,7 +2,7 @@
 # etcd-backup against etcd's own tools and the usual shell script, on the same data in one run.
 #
 #   bench/run.sh [--size 256MiB|1GiB|4GiB] [--reps 5] [--data json|random] [--out docs/benchmarks.md]
-#                [--java-opts "FLAGS" --label NAME] [--no-build] [--keep]
+#                [--java-opts "FLAGS" --label NAME] [--java JAVA|JDK_HOME --label NAME] [--no-build] [--keep]
 #
 # Builds the jar, starts a TLS etcd 3.5 and an S3Proxy server on loopback, fills etcd with
 # Kubernetes-like data (bench/Loader.java) until its db reaches --size, then runs each contender in
@@ -10,20 +10,24 @@
 #   backup   a etcdctl snapshot save (the reference)   b etcdctl + zstd + aws s3 cp
 #            c etcd-backup snapshot to S3               d etcd-backup snapshot to a directory
 #   restore  e etcdutl snapshot restore (the reference) f etcd-backup restore --from-file
-#            g etcd-backup restore from S3
+#            g etcd-backup restore from S3              h aws s3 cp - | age -d | zstd -d, etcdutl snapshot restore
+#                                                         --skip-hash-check (the same object as g)
 #   offline  etcdutl snapshot status (the reference) and etcd-backup status
 # and writes (or replaces) the "--size --data [--label]" section of --out (--java-opts: JVM flags for
-# etcd-backup, default $JAVA_OPTS, else bin/etcd-backup's own; give such runs a --label; ETCD_BACKUP_* variables, which set
-# etcd-backup's flags, are recorded in the report). Everything it starts is stopped
-# on exit. Runs as root (or with sudo) after scripts/test.sh's installs; installs awscli itself.
+# etcd-backup, default $JAVA_OPTS, else bin/etcd-backup's own; --java: the java binary, or a JDK home,
+# to run etcd-backup with, exported as JAVA_HOME for it after the build, default bin/etcd-backup's
+# choice; give such runs a --label; ETCD_BACKUP_* variables, which set etcd-backup's flags, are
+# recorded in the report, and so are the JVM and the age payload cipher provider etcd-backup runs
+# with). Everything it starts is stopped on exit. Runs as root (or with sudo) after scripts/test.sh's
+# installs; installs awscli itself.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-size=256MiB reps=5 data=json out=docs/benchmarks.md java_opts=${JAVA_OPTS:-} label= build=1 keep=0
-usage() { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+size=256MiB reps=5 data=json out=docs/benchmarks.md java_opts=${JAVA_OPTS:-} java='' label='' build=1 keep=0
+usage() { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 while (($#)); do
   case $1 in
     --size) size=$2; shift 2 ;;
@@ -31,6 +35,7 @@ while (($#)); do
     --data) data=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --java-opts) java_opts=$2; shift 2 ;;
+    --java) java=$2; shift 2 ;;
     --label) label=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     --keep) keep=1; shift ;;
@@ -45,6 +50,23 @@ case $size in
 esac
 [[ $data == json || $data == random ]] || { echo "run.sh: --data ($data) must be json or random" >&2; exit 2; }
 [[ $reps =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --reps ($reps) must be a positive number" >&2; exit 2; }
+# The JVM etcd-backup runs with: bin/etcd-backup takes $JAVA_HOME/bin/java when it is there, else
+# java from PATH. --java (a binary or a JDK home) sets JAVA_HOME for our contenders only, after the
+# build, so that the jar and its class-data archive are still made by the build's JDK.
+if [[ -n $java ]]; then
+  [[ -n $label ]] || { echo "run.sh: --java needs a --label (else its section replaces the default JVM's)" >&2; exit 2; }
+  java_arg=$java
+  [[ -d $java ]] && java=$java/bin/java
+  [[ -x $java && ! -d $java ]] || { echo "run.sh: --java: $java is not an executable java" >&2; exit 2; }
+  java_home=$(dirname "$(dirname "$(readlink -f "$java")")")
+  [[ $(readlink -f "$java_home/bin/java") == "$(readlink -f "$java")" ]] ||
+    { echo "run.sh: --java: $java is not JDK_HOME/bin/java of a JDK (resolved: $(readlink -f "$java"))" >&2; exit 2; }
+  java_bin=$java_home/bin/java
+elif [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
+  java_bin=$JAVA_HOME/bin/java
+else
+  java_bin=$(command -v java)
+fi
 
 started_at=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -64,6 +86,20 @@ if ((build)); then
   ./mvnw -B -q -ntp package -DskipTests
 fi
 fetch_s3proxy
+[[ -z $java ]] || export JAVA_HOME=$java_home # from here on, for bin/etcd-backup (mvnw and the builds are done)
+java_version=$("$java_bin" -version 2>&1 | sed -n 2p) # "OpenJDK Runtime Environment (build ...)"
+# Whether this JVM maps the build's class-data archive: -Xshare:on fails where bin/etcd-backup's
+# -Xshare:auto would ignore it (an archive fits only the JVM that made it).
+jar=$root/cli/target/etcd-backup.jar jsa=$root/cli/target/etcd-backup.jsa
+# shellcheck disable=SC2086
+if [[ -r $jsa ]] && "$java_bin" -XX:SharedArchiveFile="$jsa" -Xshare:on ${JAVA_OPTS-$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$ours")} \
+    -cp "$jar" -version > /dev/null 2>&1; then
+  cds="mapped (\`cli/target/etcd-backup.jsa\`, made by the build's JVM)"
+elif [[ -r $jsa ]]; then
+  cds="**not mapped**: \`cli/target/etcd-backup.jsa\` was made by another JVM (the build's), which this one ignores"
+else
+  cds="none (no \`cli/target/etcd-backup.jsa\`)"
+fi
 
 # --- servers -----------------------------------------------------------------------------------
 tag=$size-$data${label:+-$label}
@@ -110,6 +146,21 @@ wait_for S3Proxy "${s3[@]}" s3 ls
 s3flags=(--s3-endpoint "$s3_url" --s3-path-style --s3-region us-east-1 --s3-access-key-id "$s3_id"
   --s3-secret-access-key "$s3_secret")
 
+# --- which age payload cipher etcd-backup runs with -------------------------------------------
+# PayloadCipher logs its choice (provider and why) in one debug line on first use. --debug would
+# change the measured runs, so one unmeasured snapshot of the still-empty etcd (a few KiB, same JVM,
+# same JAVA_OPTS, encrypted like c and d) prints it; g decrypts through the same per-JVM choice.
+age-keygen -o "$work/age.key" 2>/dev/null
+recipient=$(age-keygen -y "$work/age.key")
+say "age payload cipher: one --debug snapshot of the empty etcd"
+"$ours" snapshot --to "$work/cipher-probe" --cluster-name probe --encrypt-to "$recipient" --spool-dir "$work" \
+  -o json --debug "${tls[@]}" > "$logs/cipher-probe.out" 2> "$logs/cipher-probe.err" ||
+  { echo "run.sh: the cipher probe failed; see $logs/cipher-probe.err" >&2; tail -5 "$logs/cipher-probe.err" >&2; exit 1; }
+cipher=$(sed -n 's/.*age payload cipher: //p' "$logs/cipher-probe.err" | head -1)
+[[ -n $cipher ]] || { echo "run.sh: no 'age payload cipher' line in $logs/cipher-probe.err" >&2; exit 1; }
+rm -rf "$work/cipher-probe"
+say "age payload cipher: $cipher"
+
 # --- data --------------------------------------------------------------------------------------
 say "loading $size of $data data with jetcd"
 java -cp cli/target/etcd-backup.jar bench/Loader.java "$endpoint" "$pki/ca.crt" "$pki/client.crt" "$pki/client.key" \
@@ -117,8 +168,6 @@ java -cp cli/target/etcd-backup.jar bench/Loader.java "$endpoint" "$pki/ca.crt" 
 cat "$work/load.json" >&2
 "$etcdctl" "${tls[@]}" snapshot save "$work/snap.db" > /dev/null 2>&1 # the restore and status input
 "$etcdutl" snapshot status "$work/snap.db" -w json > "$work/snap-status.json" 2>/dev/null
-age-keygen -o "$work/age.key" 2>/dev/null
-recipient=$(age-keygen -y "$work/age.key")
 key_count=$("$etcdctl" "${tls[@]}" get /registry --prefix --count-only -w fields | awk '/"Count"/{print $3}')
 
 # --- measuring ---------------------------------------------------------------------------------
@@ -146,6 +195,7 @@ for rep in $(seq "$reps"); do
   rm -f "$work/a.db"
   measure a "$rep" "$etcdctl" "${tls[@]}" snapshot save "$work/a.db"
   rm -f "$work/b.db" "$work/b.db.zst"; "${s3[@]}" s3 rm --quiet --recursive s3://bench/script/
+  # shellcheck disable=SC2016 # the script's own $1..., expanded by its bash
   measure b "$rep" bash -c '"$1" "${@:5}" snapshot save "$2" && zstd -q --rm "$2" && "$3" --endpoint-url "$4" s3 cp --only-show-errors "$2.zst" s3://bench/script/snap.db.zst' \
     - "$etcdctl" "$work/b.db" "$aws" "$s3_url" "${tls[@]}"
   "${s3[@]}" s3 rm --quiet --recursive s3://bench/etcd-backup/
@@ -159,7 +209,21 @@ rm -f "$work/a.db" "$work/b.db.zst" && rm -rf "$work/store"
 stored_size=$(jq .manifest.storedSize "$logs/c-1.out")
 db_size=$(jq .manifest.dbSize "$logs/c-1.out")
 
-say "restore: e etcdutl, f etcd-backup --from-file, g etcd-backup from S3; $reps times, alternating"
+# h, the script, reads the object g restores: the data object of the newest manifest (the only
+# backup left in the series: c emptied it before each repetition). Its key is found in the bucket's
+# listing by the manifest's object name and stored size, not built from the layout's prefix. A
+# stored db has no SHA-256 trailer (docs/restore.md), so etcdutl needs --skip-hash-check, as a
+# user's script would; otherwise e's flags.
+newest=$("$ours" list --from s3://bench/etcd-backup --cluster-name bench -o json "${s3flags[@]}" 2> "$logs/list.err" | jq -c '.[0]') ||
+  { echo "run.sh: etcd-backup list failed; see $logs/list.err" >&2; exit 1; }
+h_key=$("${s3[@]}" s3 ls --recursive s3://bench/etcd-backup/ |
+  awk -v o="$(jq -r .object <<< "$newest")" -v n="$(jq -r .storedSize <<< "$newest")" \
+    '$3 == n && ($4 == o || substr($4, length($4) - length(o)) == "/" o) { print $4 }')
+[[ -n $h_key && $h_key != *$'\n'* ]] ||
+  { echo "run.sh: no single data object of backup $(jq -r .id <<< "$newest") in s3://bench/etcd-backup/ (found: ${h_key:-none})" >&2; exit 1; }
+say "h reads s3://bench/$h_key"
+
+say "restore: e etcdutl, f etcd-backup --from-file, g etcd-backup from S3, h aws+age+zstd+etcdutl; $reps times, alternating"
 for rep in $(seq "$reps"); do
   rm -rf "$work/restored"
   # shellcheck disable=SC2046
@@ -171,8 +235,14 @@ for rep in $(seq "$reps"); do
   # shellcheck disable=SC2046
   measure g "$rep" "$ours" restore --from s3://bench/etcd-backup --cluster-name bench latest \
     --identity-file "$work/age.key" --spool-dir "$work" "${s3flags[@]}" $(restore_flags "$work/restored")
+  rm -rf "$work/restored" "$work/h.db"
+  # shellcheck disable=SC2016,SC2046 # the script's own $1...; restore_flags splits into words
+  measure h "$rep" bash -c 'set -o pipefail
+    "$1" --endpoint-url "$2" s3 cp --only-show-errors "$3" - | age -d -i "$4" | zstd -d -q > "$5" &&
+    "$6" snapshot restore "$5" --skip-hash-check "${@:7}" && rm -f "$5"' \
+    - "$aws" "$s3_url" "s3://bench/$h_key" "$work/age.key" "$work/h.db" "$etcdutl" $(restore_flags "$work/restored")
 done
-rm -rf "$work/restored"
+rm -rf "$work/restored" "$work/h.db"
 
 say "offline status: s etcdutl snapshot status, t etcd-backup status; $reps times, alternating"
 for rep in $(seq "$reps"); do
@@ -185,6 +255,8 @@ cp "$results" "$root/bench/out/results-$tag.jsonl"
 say "writing the $tag section of $out"
 mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
 disk=$(findmnt -no SOURCE,FSTYPE -T "$work" | awk '{print $1" ("$2")"}')
+# shellcheck disable=SC2016 # Markdown's backquotes
+settings=$(env | { grep '^ETCD_BACKUP_' || true; } | { grep -v SECRET || true; } | sed 's/.*/`&`/' | paste -sd' ' | sed 's/^$/defaults/')
 machine=$(cat <<EOF
 | machine | |
 |---|---|
@@ -193,8 +265,10 @@ machine=$(cat <<EOF
 | disk | $disk, $(lsblk -dno ROTA "$(findmnt -no SOURCE -T "$work")" 2>/dev/null | tr -d ' ' | sed 's/1/reported rotational (virtio)/;s/0/SSD/') |
 | load | load average $load_before before the run (other processes on the machine add noise; alternation spreads it) |
 | kernel | $(uname -sr), $(. /etc/os-release; echo "$PRETTY_NAME") |
-| Java | $(java -version 2>&1 | head -2 | tail -1), $( [[ -n $java_opts ]] && echo "\`JAVA_OPTS=$java_opts\`" || echo "bin/etcd-backup's defaults (\`$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$ours")\`)") |
-| etcd-backup settings | $(env | grep '^ETCD_BACKUP_' | grep -v SECRET | sed 's/.*/`&`/' | paste -sd' ' | sed 's/^$/defaults/') |
+| Java (etcd-backup) | $java_version (\`$java_bin\`${java:+, from --java}), $( [[ -n $java_opts ]] && echo "\`JAVA_OPTS=$java_opts\`" || echo "bin/etcd-backup's defaults (\`$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$ours")\`)") |
+| class-data archive | $cds |
+| age payload cipher | $cipher (PayloadCipher's \`--debug\` line, from one unmeasured snapshot of the empty etcd before the load) |
+| etcd-backup settings | $settings |
 | etcd | etcd/etcdctl/etcdutl $("$etcd" --version | awk '/etcd Version/{print $3}') (TLS on loopback, one member) |
 | others | zstd $(zstd --version | grep -o 'v[0-9.]*' | head -1), $("$aws" --version | cut -d' ' -f1) (Debian), age $(age --version), S3Proxy $S3PROXY_VERSION (filesystem backend, loopback, \`-Xmx512m\`) |
 EOF
@@ -221,7 +295,7 @@ section=$(cat <<EOF
 <!-- bench:begin $tag -->
 ## $size, $data data${label:+ ($label)}
 
-Run on $(date -u +%Y-%m-%d) with \`bench/run.sh --size $size --data $data --reps $reps${java_opts:+ --java-opts \"$java_opts\"}${label:+ --label $label}\` ($(( ($(date +%s) - started_at) / 60 )) min in all).
+Run on $(date -u +%Y-%m-%d) with \`bench/run.sh --size $size --data $data --reps $reps${java_opts:+ --java-opts \"$java_opts\"}${java:+ --java $java_arg}${label:+ --label $label}\` ($(( ($(date +%s) - started_at) / 60 )) min in all).
 
 $machine
 
@@ -231,7 +305,9 @@ jetcd in $(jq -r .seconds "$work/load.json") s; snapshot db $(mib "$db_size") ($
 $(jq -r .revision "$work/snap-status.json"); stored by etcd-backup as $(mib "$stored_size") ($(jq -r '.manifest.transforms | "\(.compression) level \(.compressionLevel) + \(.encryption)"' "$logs/c-1.out"),
 $(awk -v d="$db_size" -v s="$stored_size" 'BEGIN { printf "%.2f", d / s }')× smaller).
 Wall time and peak RSS from \`/usr/bin/time -v\`, $reps repetitions, contenders alternating; every file is in
-the page cache (24 GiB RAM). For the script (b) the peak RSS is that of its largest process.
+the page cache ($(awk '/^MemTotal/{printf "%.0f", $2 / 1048576}' /proc/meminfo) GiB RAM). For the scripts (b, h) the peak RSS is that of their largest process.$(
+  [[ -z $java ]] || printf '\n%s' "With --java, etcd-backup (c, d, f, g, status) ran on \`$java_bin\` (as JAVA_HOME), the loader and S3Proxy on the machine's default java ($(java -version 2>&1 | sed -n 2p)). The build's class-data archive fits only the JVM that made it and any other ignores it, which costs each command about 1.3 s of class loading (change 11 in docs/benchmarks.md); whether this run's JVM mapped it is in the table above."
+)
 
 **Backup** (reference: a)
 
@@ -252,6 +328,11 @@ $table_head
 $(row e "e. \`etcdutl snapshot restore\`" e)
 $(row f "f. \`etcd-backup restore --from-file\`" e)
 $(row g "g. \`etcd-backup restore\` from S3Proxy (download, decrypt, decompress, checks)" e)
+$(row h "h. script: \`aws s3 cp\` to stdout, piped through \`age -d\` and \`zstd -d\` to a file, \`etcdutl snapshot restore\`" e)
+
+h reads \`s3://bench/$h_key\`, the object g restores (the newest backup, written by c), into a file,
+restores it with e's flags plus \`--skip-hash-check\` (a stored db has no SHA-256 trailer, so etcdutl
+refuses it without; e checks the trailer of its file, h cannot) and deletes the file.
 
 **Offline status** (reference: etcdutl)
 
@@ -267,11 +348,13 @@ $(row t "\`etcd-backup status\`" s)
 | c ≤ 0.7 × b | $(ratio c b) × | $(verdict "$(ratio c b)" 0.7) |
 | f ≤ 1.0 × e | $(ratio f e) × | $(verdict "$(ratio f e)" 1.0) |
 | g ≤ 1.5 × e | $(ratio g e) × | $(verdict "$(ratio g e)" 1.5) |
+| g ≤ 0.7 × h | $(ratio g h) × | $(verdict "$(ratio g h)" 0.7) |
 | our peak RSS ≤ 300 MiB | $our_peak MiB (c $(rss_mib c), d $(rss_mib d), f $(rss_mib f), g $(rss_mib g), status $(rss_mib t)) | $(verdict "$our_peak" 300) |
 <!-- bench:end $tag -->
 EOF
 )
 if [[ ! -f $out ]]; then
+  # shellcheck disable=SC2016 # Markdown's backquotes
   printf '# Benchmarks\n\nMade by `bench/run.sh`; each size has its own section, replaced when that size runs again.\n\n' > "$out"
 fi
 replace_section "$out" "$tag" "$section"
