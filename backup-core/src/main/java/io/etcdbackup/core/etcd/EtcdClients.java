@@ -103,7 +103,12 @@ public final class EtcdClients implements AutoCloseable {
       List<X509Certificate> chain = PemFiles.certificates("--cert", c.cert().get());
       PrivateKey key = PemFiles.privateKey("--key", c.key().orElseThrow());
       PemFiles.requireMatching(c.key().orElseThrow(), key, c.cert().get(), chain.get(0));
-      b.keyManager(key, chain.toArray(X509Certificate[]::new));
+      // Netty puts the key into an in-memory KeyStore of the JDK's default type, PKCS#12 on 17,
+      // which encrypts it with PBKDF2 (10,000 HMAC-SHA256 rounds) to store it and again to read it
+      // back: 0.25-0.8 s of a cold JVM, for a store that never leaves memory and whose password is
+      // empty. JKS protects keys with one cheap pass, and nothing else differs (docs/benchmarks.md,
+      // "Fixed costs per run").
+      b.keyManager(key, chain.toArray(X509Certificate[]::new)).keyStoreType("JKS");
     }
     try {
       return b.build();
