@@ -11,7 +11,16 @@ import picocli.CommandLine;
 public final class Main {
   private Main() {}
 
+  /** Netty's switch for its buffer allocator's JFR events (io.netty.util.internal.PlatformDependent). */
+  static final String NETTY_JFR = "io.netty.jfr.enabled";
+
   public static void main(String[] args) {
+    // Netty 4.2 registers its allocator's JFR event classes on first use when JFR is present, about
+    // 0.3 s of every command that talks to etcd; nobody records netty's allocations in a CLI run.
+    // -Dio.netty.jfr.enabled=true in JAVA_OPTS brings them back.
+    if (System.getProperty(NETTY_JFR) == null) {
+      System.setProperty(NETTY_JFR, "false");
+    }
     configureLogging(GlobalOptions.debug(args), GlobalOptions.logFormat(args, System.getenv()));
     Signals.install();
     System.exit(newCommandLine(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true))
