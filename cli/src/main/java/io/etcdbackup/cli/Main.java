@@ -1,6 +1,7 @@
 package io.etcdbackup.cli;
 
 import io.etcdbackup.cli.logging.LogLines;
+import io.etcdbackup.core.etcd.EtcdClients;
 import io.etcdbackup.core.run.Cancellation;
 import java.io.PrintWriter;
 import java.util.Map;
@@ -23,8 +24,11 @@ public final class Main {
     }
     configureLogging(GlobalOptions.debug(args), GlobalOptions.logFormat(args, System.getenv()));
     Signals.install();
-    System.exit(newCommandLine(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true))
-        .execute(args));
+    int code = newCommandLine(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true))
+        .execute(args);
+    // The command has closed its clients; without this the exit waits 0.3 s for gRPC's idle threads.
+    EtcdClients.stopTransportForExit();
+    System.exit(code);
   }
 
   /** The command line, wired as {@link #main} runs it: for tests, with their own environment and streams. */
