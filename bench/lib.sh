@@ -41,6 +41,43 @@ wait_for() { # what, command...
   echo "${0##*/}: $what did not come up; see $logs" >&2; exit 1
 }
 
+# Writes a CA and a server and a client certificate (EC P-256, the server's for 127.0.0.1 and
+# localhost) into DIR: ca.crt, server.crt/.key, client.crt/.key.
+make_pki() { # DIR
+  mkdir -p "$1"
+  (
+    cd "$1"
+    printf '[server]\nsubjectAltName = IP:127.0.0.1, DNS:localhost\nextendedKeyUsage = serverAuth, clientAuth\n[client]\nextendedKeyUsage = clientAuth\n' > ext.cnf
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out ca.key 2>/dev/null
+    openssl req -x509 -new -key ca.key -subj "/CN=bench CA" -days 2 -out ca.crt 2>/dev/null
+    for who in server client; do
+      openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$who.key" 2>/dev/null
+      openssl req -new -key "$who.key" -subj "/CN=bench-$who" -out "$who.csr" 2>/dev/null
+      openssl x509 -req -in "$who.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+        -extfile ext.cnf -extensions "$who" -out "$who.crt" 2>/dev/null
+    done
+  )
+}
+
+# Starts one etcd member with mutual TLS (make_pki's files in PKI) on free loopback ports and waits
+# for it; sets endpoint and tls (etcdctl's and etcd-backup's connection flags). Extra etcd flags follow.
+start_tls_etcd() { # ETCD_BIN_DIR DATA_DIR PKI [flags...]
+  local bin=$1 data=$2 pki=$3; shift 3
+  local client_port peer_port
+  client_port=$(free_port) peer_port=$(free_port)
+  endpoint=https://127.0.0.1:$client_port
+  say "etcd $("$bin/etcd" --version | awk '/etcd Version/{print $3}') on $endpoint"
+  "$bin/etcd" --name bench --data-dir "$data" \
+    --listen-client-urls "$endpoint" --advertise-client-urls "$endpoint" \
+    --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+    --initial-cluster "bench=http://127.0.0.1:$peer_port" \
+    --client-cert-auth --trusted-ca-file "$pki/ca.crt" --cert-file "$pki/server.crt" --key-file "$pki/server.key" \
+    "$@" > "$logs/etcd.log" 2>&1 &
+  pids+=($!)
+  tls=(--endpoints "$endpoint" --cacert "$pki/ca.crt" --cert "$pki/client.crt" --key "$pki/client.key")
+  wait_for etcd "$bin/etcdctl" "${tls[@]}" endpoint health
+}
+
 S3PROXY_VERSION=4.1.0
 # Sets s3proxy_jar, fetching S3Proxy's jar-with-dependencies from Maven Central the first time.
 fetch_s3proxy() {

@@ -6,6 +6,7 @@ import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.core.store.BackupSelector;
 import io.etcdbackup.core.store.BackupStore;
 import io.etcdbackup.core.store.Manifest;
+import io.etcdbackup.core.store.ManifestCodec;
 import io.etcdbackup.core.run.Cancellation;
 import io.etcdbackup.core.run.RunListener;
 import io.etcdbackup.core.stream.AgeDecryption;
@@ -14,6 +15,7 @@ import io.etcdbackup.restore.RestoreRequest;
 import io.etcdbackup.restore.RestoreResult;
 import io.etcdbackup.restore.RestoreService;
 import io.etcdbackup.restore.RestoredMember;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -24,6 +26,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -117,6 +120,19 @@ final class RestoreCommand implements Callable<Integer> {
     if (fromFile != null && (which != null || asOf != null || revision != null || series.clusterName != null)) {
       throw new InvalidInputException("a backup id, --as-of, --revision and --cluster-name select from a store: use them with --from");
     }
+    if (from != null) {
+      // The store opens, and Jackson warms up for the manifest, while the options are checked and
+      // the identities read; the store's errors still come after theirs (Background.get).
+      try (Background<BackupStore> store = Background.open("store", () -> storeOptions.open(from))) {
+        CompletableFuture.runAsync(ManifestCodec::warmUp);
+        return restore(store);
+      }
+    }
+    return restore(null);
+  }
+
+  /** The restore from {@code --from-file}, or from the store ({@code --from}, opening in {@code store}). */
+  private int restore(Background<BackupStore> store) throws IOException {
     RestoreConfig.Builder b = RestoreConfig.builder().name(name).initialCluster(initialCluster).initialClusterToken(token)
         .initialAdvertisePeerUrls(advertisePeerUrls).dataDir(dataDir).walDir(walDir).skipHashCheck(skipHashCheck)
         .bumpRevision(bumpRevision).markCompacted(markCompacted).preallocateWal(preallocateWal);
@@ -135,11 +151,9 @@ final class RestoreCommand implements Callable<Integer> {
       result = service.fromFile(fromFile, request, listener, cancel);
     } else {
       Optional<AgeDecryption> decryption = series.decryption();
-      try (BackupStore store = storeOptions.open(from)) {
-        BackupRepository repo = series.repository(store);
-        Manifest m = repo.select(series.cluster(), selector());
-        result = service.fromBackup(repo, m, decryption, request, listener, cancel);
-      }
+      BackupRepository repo = series.repository(store.get());
+      Manifest m = repo.select(series.cluster(), selector());
+      result = service.fromBackup(repo, m, decryption, request, listener, cancel);
     }
     print(result, spec.commandLine().getOut());
     return ExitCodes.OK;

@@ -118,21 +118,25 @@ final class SnapshotCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    BackupRequest request = BackupRequest.builder().clusterName(clusterName).member(member).spoolDir(spoolDir)
-        .compression(compression, compressionLevel, compressionWorkers).encryptTo(encryptTo)
-        .recipientsFile(recipientsFile).verifyHashKv(verifyHashKv).maxAttempts(maxAttempts).retryBackoff(retryBackoff)
-        .streamIdleTimeout(streamIdleTimeout).lock(lock).lockTtl(lockTtl).lockWait(lockWait)
-        .leftoverGrace(leftoverGrace).timeout(run.timeout).labels(labels).retention(retention.policy().orElse(null))
-        .build();
-    Optional<ManifestKey> signingKey = Optional.ofNullable(manifestSigningKey).map(ManifestKey::fromFile);
-    Optional<MetricsOptions.Session> session = metrics.session(request.clusterName(), to, MetricsPublisher.DEFAULT_JOB);
     BackupResult result;
-    try (EtcdClients clients = connection.clients(); BackupStore store = storeOptions.openForWriting(to)) {
-      result = new SnapshotBackup(clients, new EtcdSnapshotSource(clients, request.retry().streamIdleTimeout()),
-          new BackupRepository(store, signingKey), Clock.systemUTC(), Versions.tool())
-          .run(request, MetricsOptions.both(run.listener(parent.env()), session), run.cancellation());
-    } finally {
-      session.ifPresent(MetricsOptions.Session::publish);
+    // The store opens while the request is checked and the etcd client's TLS is set up; its errors
+    // still come after theirs and before anything connects (Background.get).
+    try (Background<BackupStore> store = Background.open("store", () -> storeOptions.openForWriting(to))) {
+      BackupRequest request = BackupRequest.builder().clusterName(clusterName).member(member).spoolDir(spoolDir)
+          .compression(compression, compressionLevel, compressionWorkers).encryptTo(encryptTo)
+          .recipientsFile(recipientsFile).verifyHashKv(verifyHashKv).maxAttempts(maxAttempts).retryBackoff(retryBackoff)
+          .streamIdleTimeout(streamIdleTimeout).lock(lock).lockTtl(lockTtl).lockWait(lockWait)
+          .leftoverGrace(leftoverGrace).timeout(run.timeout).labels(labels).retention(retention.policy().orElse(null))
+          .build();
+      Optional<ManifestKey> signingKey = Optional.ofNullable(manifestSigningKey).map(ManifestKey::fromFile);
+      Optional<MetricsOptions.Session> session = metrics.session(request.clusterName(), to, MetricsPublisher.DEFAULT_JOB);
+      try (EtcdClients clients = connection.clients()) {
+        result = new SnapshotBackup(clients, new EtcdSnapshotSource(clients, request.retry().streamIdleTimeout()),
+            new BackupRepository(store.get(), signingKey), Clock.systemUTC(), Versions.tool())
+            .run(request, MetricsOptions.both(run.listener(parent.env()), session), run.cancellation());
+      } finally {
+        session.ifPresent(MetricsOptions.Session::publish);
+      }
     }
     print(result, spec.commandLine().getOut());
     // The backup is committed either way; a retention that failed after it ends the run with its

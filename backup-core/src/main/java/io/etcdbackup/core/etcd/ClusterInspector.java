@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -69,25 +70,47 @@ public final class ClusterInspector {
     throw new UnavailableException("no endpoint answered the member list: " + String.join("; ", failures));
   }
 
-  /** Probes the endpoints (and, with {@code wholeCluster}, every member's client URLs) and decides. */
+  /**
+   * Probes the endpoints (and, with {@code wholeCluster}, every member's client URLs) and decides.
+   * One round: the member list, each endpoint's status and linearizable read, and the first
+   * endpoint's alarm list are asked at once, since none depends on another's answer; only members
+   * whose client URLs are not among the endpoints are probed after the member list, as before.
+   */
   public HealthReport health(HealthOptions options) {
-    Optional<List<MemberInfo>> members;
-    Optional<String> membersError = Optional.empty();
-    try {
-      members = Optional.of(members());
-    } catch (UnavailableException e) {
-      members = Optional.empty();
-      membersError = Optional.of(e.getMessage());
-    }
-
     Set<String> targets = new LinkedHashSet<>();
     config.endpoints().forEach(u -> targets.add(u.toString()));
-    if (options.wholeCluster()) {
-      members.ifPresent(ms -> ms.forEach(m -> m.clientUrls().forEach(u -> targets.add(normalise(u)))));
+    String first = targets.iterator().next();
+    CompletableFuture<List<AlarmMember>> firstAlarms = clients.shared(URI.create(first)).getMaintenanceClient()
+        .listAlarms().thenApply(r -> r.getAlarms());
+
+    Optional<List<MemberInfo>> members = Optional.empty();
+    Optional<String> membersError = Optional.empty();
+    List<EndpointReport> reports = new ArrayList<>();
+    ExecutorService pool = pool(targets.size() + 1);
+    try {
+      CompletableFuture<List<MemberInfo>> listing = CompletableFuture.supplyAsync(this::members, pool);
+      List<CompletableFuture<EndpointReport>> probes = targets.stream()
+          .map(t -> CompletableFuture.supplyAsync(() -> probe(t), pool)).toList();
+      probes.forEach(p -> reports.add(p.join()));
+      try {
+        members = Optional.of(listing.join());
+      } catch (CompletionException e) {
+        if (!(e.getCause() instanceof UnavailableException u)) {
+          throw e;
+        }
+        membersError = Optional.of(u.getMessage());
+      }
+    } finally {
+      pool.shutdownNow();
     }
 
-    List<EndpointReport> reports = forEachParallel(List.copyOf(targets), this::probe);
-    List<Alarm> alarms = alarms(reports);
+    if (options.wholeCluster() && members.isPresent()) {
+      Set<String> others = new LinkedHashSet<>();
+      members.get().forEach(m -> m.clientUrls().forEach(u -> others.add(normalise(u))));
+      others.removeAll(targets);
+      reports.addAll(forEachParallel(List.copyOf(others), this::probe));
+    }
+    List<Alarm> alarms = alarms(reports, first, firstAlarms);
     Optional<ConsistencyReport> consistency = options.consistency()
         ? Optional.of(consistency(reports)) : Optional.empty();
     return decide(members, membersError, reports, alarms, consistency);
@@ -172,14 +195,8 @@ public final class ClusterInspector {
    */
   private EndpointReport probe(String endpoint) {
     Client c = clients.shared(URI.create(endpoint));
-    Optional<EndpointStatus> status = Optional.empty();
-    Optional<String> statusError = Optional.empty();
-    try {
-      status = Optional.of(toStatus(await(c.getMaintenanceClient().statusMember(endpoint))));
-    } catch (Exception e) {
-      interruptIfNeeded(e);
-      statusError = Optional.of(EtcdErrors.causeAt(URI.create(endpoint), e, config));
-    }
+    // Both asked at once; the read is awaited first, so that its time is its own.
+    CompletableFuture<StatusResponse> statusCall = c.getMaintenanceClient().statusMember(endpoint);
     long start = System.nanoTime();
     Optional<String> readError = Optional.empty();
     try {
@@ -193,25 +210,41 @@ public final class ClusterInspector {
       }
     }
     Duration took = Duration.ofNanos(System.nanoTime() - start);
+    Optional<EndpointStatus> status = Optional.empty();
+    Optional<String> statusError = Optional.empty();
+    try {
+      status = Optional.of(toStatus(await(statusCall)));
+    } catch (Exception e) {
+      interruptIfNeeded(e);
+      statusError = Optional.of(EtcdErrors.causeAt(URI.create(endpoint), e, config));
+    }
     Optional<String> statusProblem = statusError.map(s -> "status: " + s);
     Optional<String> error = readError.or(() -> statusProblem);
     return new EndpointReport(endpoint, error.isEmpty(), took, error, status);
   }
 
-  private List<Alarm> alarms(List<EndpointReport> reports) {
+  /**
+   * The alarm list of the first healthy endpoint that answers it, in the reports' order; {@code
+   * early} is the answer of {@code first}, asked with the probes and used only if it is healthy.
+   */
+  private List<Alarm> alarms(List<EndpointReport> reports, String first,
+      CompletableFuture<List<AlarmMember>> early) {
     for (EndpointReport r : reports) {
       if (!r.healthy()) {
         continue;
       }
       try {
-        Client c = clients.shared(URI.create(r.endpoint()));
-        List<AlarmMember> list = await(c.getMaintenanceClient().listAlarms()).getAlarms();
-        return list.stream().map(a -> new Alarm(a.getMemberId(), a.getAlarmType().name())).toList();
+        CompletableFuture<List<AlarmMember>> call = r.endpoint().equals(first) ? early
+            : clients.shared(URI.create(r.endpoint())).getMaintenanceClient().listAlarms().thenApply(a -> a.getAlarms());
+        return await(call).stream().map(a -> new Alarm(a.getMemberId(), a.getAlarmType().name())).toList();
       } catch (Exception e) {
         interruptIfNeeded(e);
         LOG.debug("alarm list failed endpoint={} cause={}", r.endpoint(), EtcdErrors.cause(e, config));
+      } finally {
+        early.cancel(true); // not wanted once any endpoint was asked: its own, or a healthier one's
       }
     }
+    early.cancel(true);
     return List.of();
   }
 
@@ -263,17 +296,21 @@ public final class ClusterInspector {
     if (items.isEmpty()) {
       return List.of();
     }
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(items.size(), 8), r -> {
-      Thread t = new Thread(r, "etcd-probe");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool = pool(items.size());
     try {
       List<CompletableFuture<R>> futures = items.stream().map(i -> CompletableFuture.supplyAsync(() -> f.apply(i), pool)).toList();
       return futures.stream().map(CompletableFuture::join).toList();
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  private static ExecutorService pool(int tasks) {
+    return Executors.newFixedThreadPool(Math.min(tasks, 8), r -> {
+      Thread t = new Thread(r, "etcd-probe");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   private <T> T await(CompletableFuture<T> f) throws ExecutionException, InterruptedException, TimeoutException {
