@@ -2,6 +2,8 @@ package io.etcdbackup.restore;
 
 import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.RefusedException;
+import io.etcdbackup.core.bbolt.BucketEntryVisitor;
+import io.etcdbackup.core.snapshot.SnapshotStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,13 +65,41 @@ public final class DataDirWriter {
   private DataDirWriter() {}
 
   /**
+   * What a restore asks of a write beyond the data dirs themselves.
+   *
+   * @param sourceVisitor sees every bucket and entry of the source db in the one pass that checks
+   *     and rewrites it; {@code null} for none
+   * @param beforeCommit runs once every member is staged, before the first rename, with the
+   *     source's status figures from that pass; what it throws aborts the write, so nothing is
+   *     renamed into a target and every {@code .part} is removed
+   * @param replacing whether {@code beforeCommit} moves targets that are in the way aside: they are
+   *     staged beside then, instead of refused (a commit still refuses a target that exists)
+   */
+  record Options(BucketEntryVisitor sourceVisitor, Gate beforeCommit, boolean replacing) {
+    static final Options NONE = new Options(null, status -> { }, false);
+  }
+
+  /** The last step before anything is renamed into place. */
+  @FunctionalInterface
+  interface Gate {
+    /** Throws if the write must not be committed; {@code source}: the source db's status figures. */
+    void pass(SnapshotStatus source) throws IOException;
+  }
+
+  /**
    * Writes the data dir of the member {@code config} describes.
    *
-   * @param verifiedDb a raw etcd backend db whose integrity the caller has checked
+   * @param verifiedDb a raw etcd backend db whose integrity the caller has checked (its bbolt
+   *     structure is checked again, for free, by the pass that rewrites it)
    * @throws RefusedException if a target exists (and is not an empty data dir) or a {@code .part} is in the way
    */
   public static RestoredMember writeMember(Path verifiedDb, RestoreConfig config) throws IOException {
-    return writeAll(verifiedDb, List.of(config)).get(0);
+    return writeMember(verifiedDb, config, Options.NONE);
+  }
+
+  /** {@link #writeMember(Path, RestoreConfig)} with a restore's {@link Options}. */
+  static RestoredMember writeMember(Path db, RestoreConfig config, Options options) throws IOException {
+    return writeAll(db, List.of(config), options).get(0);
   }
 
   /**
@@ -83,6 +113,12 @@ public final class DataDirWriter {
    */
   public static List<RestoredMember> writeCluster(Path verifiedDb, Path parentDir, RestoreConfig template)
       throws IOException {
+    return writeCluster(verifiedDb, parentDir, template, Options.NONE);
+  }
+
+  /** {@link #writeCluster(Path, Path, RestoreConfig)} with a restore's {@link Options}. */
+  static List<RestoredMember> writeCluster(Path db, Path parentDir, RestoreConfig template, Options options)
+      throws IOException {
     List<RestoreConfig> configs = new ArrayList<>();
     for (PlannedMember m : template.plan().members()) {
       if (m.name().indexOf('/') >= 0 || m.name().indexOf('\0') >= 0) {
@@ -91,21 +127,23 @@ public final class DataDirWriter {
       }
       configs.add(template.forMember(m.name(), parentDir.resolve(m.name() + ".etcd")));
     }
-    return writeAll(verifiedDb, configs);
+    return writeAll(db, configs, options);
   }
 
-  private static List<RestoredMember> writeAll(Path verifiedDb, List<RestoreConfig> configs) throws IOException {
+  private static List<RestoredMember> writeAll(Path db, List<RestoreConfig> configs, Options options)
+      throws IOException {
     List<MemberJob> jobs = new ArrayList<>();
     List<RestoredMember> result = new ArrayList<>();
     try {
       Path firstDb = null;
-      long revision = 0;
+      DbRewriter.Result rewritten = null;
       for (RestoreConfig cfg : configs) {
-        MemberJob job = new MemberJob(cfg);
+        MemberJob job = new MemberJob(cfg, options.replacing());
         jobs.add(job);
         job.createDirs();
         if (firstDb == null) {
-          revision = DbRewriter.rewrite(verifiedDb, job.dbFile(), cfg.plan(), cfg.bumpRevision(), cfg.authOff());
+          rewritten = DbRewriter.rewrite(db, job.dbFile(), cfg.plan(), cfg.bumpRevision(), cfg.authOff(),
+              options.sourceVisitor());
           Files.setPosixFilePermissions(job.dbFile(), FileSync.FILE_MODE);
           FileSync.fsyncFile(job.dbFile());
           firstDb = job.dbFile();
@@ -114,11 +152,12 @@ public final class DataDirWriter {
         }
         job.writeSnapAndWal();
       }
+      options.beforeCommit().pass(rewritten.source());
       for (MemberJob job : jobs) {
         job.commit();
       }
       for (MemberJob job : jobs) {
-        RestoredMember m = job.result(revision);
+        RestoredMember m = job.result(rewritten.revision());
         LOG.info("restored member name={} id={} cluster={} revision={} data-dir={} wal-dir={}", m.name(),
             m.memberIdHex(), m.clusterIdHex(), m.revision(), m.dataDir(), m.walDir());
         result.add(m);
@@ -146,25 +185,30 @@ public final class DataDirWriter {
     private final Stage dataStage;
     private final Stage walStage; // null when the WAL dir is inside dataStage
 
-    MemberJob(RestoreConfig cfg) throws IOException {
+    MemberJob(RestoreConfig cfg, boolean replacing) throws IOException {
       this.cfg = cfg;
       this.plan = cfg.plan();
       this.local = plan.forMember(cfg.name());
       this.dataDir = cfg.dataDir().toAbsolutePath().normalize();
       this.walDir = cfg.walDir().toAbsolutePath().normalize();
-      this.dataStage = dataStage(dataDir);
+      this.dataStage = dataStage(dataDir, replacing);
       checkWalDir();
-      this.walStage = dataStage.covers(walDir) ? null : Stage.beside(walDir, "--wal-dir " + walDir);
+      this.walStage = dataStage.covers(walDir) ? null
+          : replacing ? Stage.replacing(walDir, "--wal-dir " + walDir) : Stage.beside(walDir, "--wal-dir " + walDir);
     }
 
-    private static Stage dataStage(Path dataDir) throws IOException {
+    private static Stage dataStage(Path dataDir, boolean replacing) throws IOException {
       if (!Files.exists(dataDir)) {
         return Stage.beside(dataDir, "--data-dir " + dataDir);
+      }
+      boolean empty = Files.isDirectory(dataDir) && FileSync.isEmptyDir(dataDir);
+      if (replacing && !empty) {
+        return Stage.replacing(dataDir, "--data-dir " + dataDir); // moved aside before the commit
       }
       if (!Files.isDirectory(dataDir)) {
         throw new RefusedException("--data-dir " + dataDir + " exists and is not a directory");
       }
-      if (!FileSync.isEmptyDir(dataDir)) {
+      if (!empty) {
         throw new RefusedException("--data-dir " + dataDir + " is not empty: a restore writes only to a new or "
             + "empty data dir");
       }

@@ -16,11 +16,14 @@ import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.bbolt.BboltCheck;
 import io.etcdbackup.core.bbolt.BboltReader;
 import io.etcdbackup.core.bbolt.BboltWriter;
+import io.etcdbackup.core.bbolt.BucketEntryVisitor;
 import io.etcdbackup.core.bbolt.BucketWriter;
 import io.etcdbackup.core.bbolt.EntryView;
 import io.etcdbackup.core.bbolt.EntryVisitor;
 import io.etcdbackup.core.snapshot.EtcdSchema;
 import io.etcdbackup.core.snapshot.Revisions;
+import io.etcdbackup.core.snapshot.SnapshotInspector;
+import io.etcdbackup.core.snapshot.SnapshotStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,7 +32,6 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * Rewrites a verified etcd backend db into a fresh bbolt file for the restored cluster, with the
@@ -54,13 +56,24 @@ import java.util.TreeSet;
  * compaction marks and {@code cluster/clusterVersion}, as etcdutl leaves them. The copy streams:
  * buckets in name order, keys in key order, with the few inserted keys merged into each bucket's
  * sorted stream, so memory does not grow with the db. Entries go from the page being read to the
- * page being written without a copy of their own ({@link BboltReader#forEachEntry}).
+ * page being written without a copy of their own.
  *
- * <p>The written file is checked in full ({@link BboltCheck}: an independent reading of what the
- * writer produced) before its fsync, while the writes of the last megabytes reach the disk.
+ * <p>The source is read once: the pass that copies it is the check of its bbolt structure and the
+ * computation of its status figures ({@link SnapshotInspector#status(BboltReader,
+ * BucketEntryVisitor)}), which sees every entry before the writer does. The written file is
+ * checked in full ({@link BboltCheck}: an independent reading of what the writer produced) before
+ * its fsync, while the writes of the last megabytes reach the disk.
  */
 final class DbRewriter {
   private DbRewriter() {}
+
+  /**
+   * What a rewrite found and wrote.
+   *
+   * @param source the source's status figures, from the check its pass made
+   * @param revision the highest main revision in the written {@code key} bucket
+   */
+  record Result(SnapshotStatus source, long revision) {}
 
   /**
    * Writes {@code target} (which must not exist) from {@code source} for {@code plan}, checks the
@@ -69,28 +82,45 @@ final class DbRewriter {
    * @return the highest main revision in the written {@code key} bucket
    */
   static long rewrite(Path source, Path target, ClusterPlan plan, long bumpRevision) throws IOException {
-    return rewrite(source, target, plan, bumpRevision, false);
+    return rewrite(source, target, plan, bumpRevision, false, null).revision();
   }
 
-  /** As above; {@code authOff}: {@code auth/authEnabled} written as 0 when the source has an auth bucket. */
-  static long rewrite(Path source, Path target, ClusterPlan plan, long bumpRevision, boolean authOff) throws IOException {
-    long revision;
+  /**
+   * As above, in one pass over {@code source} that also checks it ({@link SnapshotInspector#status(
+   * BboltReader, BucketEntryVisitor)}: the bbolt structure and the status figures) and shows every
+   * bucket and entry of it to {@code also} (may be {@code null}). A source that fails the check
+   * fails the rewrite with the check's {@link IntegrityException}; what was written by then is
+   * the caller's to delete. {@code authOff}: {@code auth/authEnabled} written as 0 when the source
+   * has an auth bucket.
+   */
+  static Result rewrite(Path source, Path target, ClusterPlan plan, long bumpRevision, boolean authOff,
+      BucketEntryVisitor also) throws IOException {
     try (BboltReader in = BboltReader.open(source)) {
-      requireBucket(in, source, KEY);
-      requireBucket(in, source, META);
-      long latest = latestMainRevision(in, source);
-      Map<ByteArray, Overlay> overlays = overlays(plan, latest, bumpRevision);
-      if (authOff && in.hasBucket(AUTH)) {
+      long latest;
+      boolean hasAuth;
+      try {
+        requireBucket(in, source, KEY);
+        requireBucket(in, source, META);
+        latest = latestMainRevision(in, source);
+        hasAuth = in.hasBucket(AUTH);
+      } catch (RuntimeException e) {
+        // These few reads come before the check: where the file is broken, the check's own
+        // finding (the page and the rule) is the one to report.
+        BboltCheck.check(in);
+        throw e;
+      }
+      NavigableMap<ByteArray, Overlay> overlays = overlays(plan, latest, bumpRevision);
+      if (authOff && hasAuth) {
         // etcd's auth/store.go (3.4 and 3.5): enableFlagKey "authEnabled", 1 on, 0 off; read at start-up
         Overlay auth = Overlay.merging();
         auth.put(AUTH_ENABLED, new byte[] {0});
         overlays.put(new ByteArray(AUTH), auth);
       }
-      revision = bumpRevision > 0 ? latest + bumpRevision : latest;
+      SnapshotStatus status;
       try (BboltWriter out = BboltWriter.create(target, in.pageSize())) {
-        for (ByteArray name : bucketNames(in, overlays)) {
-          copyBucket(in, out, name.bytes(), overlays.get(name));
-        }
+        CopyingVisitor copy = new CopyingVisitor(out, overlays, also);
+        status = SnapshotInspector.status(in, copy);
+        copy.finish();
         out.finishWithoutSync();
         // Checked through the page cache while the disk catches up: the same bytes the fsync makes durable.
         try (BboltReader written = BboltReader.open(target)) {
@@ -98,11 +128,11 @@ final class DbRewriter {
         }
         out.sync();
       }
+      return new Result(status, bumpRevision > 0 ? latest + bumpRevision : latest);
     }
-    return revision;
   }
 
-  private static Map<ByteArray, Overlay> overlays(ClusterPlan plan, long latest, long bumpRevision) {
+  private static NavigableMap<ByteArray, Overlay> overlays(ClusterPlan plan, long latest, long bumpRevision) {
     Overlay members = Overlay.replacing();
     for (PlannedMember m : plan.members()) {
       members.put(ascii(m.idHex()), MemberJson.member(m));
@@ -123,7 +153,7 @@ final class DbRewriter {
       key.put(rev, new byte[0]);
       meta.put(SCHEDULED_COMPACT_REV, rev);
     }
-    Map<ByteArray, Overlay> m = new TreeMap<>();
+    NavigableMap<ByteArray, Overlay> m = new TreeMap<>();
     m.put(new ByteArray(MEMBERS), members);
     m.put(new ByteArray(MEMBERS_REMOVED), Overlay.replacing());
     m.put(new ByteArray(CLUSTER), Overlay.merging());
@@ -132,25 +162,80 @@ final class DbRewriter {
     return m;
   }
 
-  private static Iterable<ByteArray> bucketNames(BboltReader in, Map<ByteArray, Overlay> overlays)
-      throws IOException {
-    TreeSet<ByteArray> names = new TreeSet<>(overlays.keySet());
-    for (byte[] name : in.bucketNames()) {
-      names.add(new ByteArray(name));
-    }
-    return names;
-  }
+  /**
+   * The writer's side of the pass: every bucket of the source and of the overlays, in name order
+   * (the check sees the source's in bbolt order, which is that order), each with its inserts merged
+   * into its entries; {@code also} sees the source as it is.
+   */
+  private static final class CopyingVisitor implements BucketEntryVisitor {
+    private final BboltWriter out;
+    private final Iterator<Map.Entry<ByteArray, Overlay>> overlays;
+    private final BucketEntryVisitor also;
+    private Map.Entry<ByteArray, Overlay> nextOverlay;
+    private MergingVisitor current;
+    private boolean dropSource;
 
-  private static void copyBucket(BboltReader in, BboltWriter out, byte[] name, Overlay overlay) throws IOException {
-    BucketWriter w = out.bucket(name);
-    Iterator<Map.Entry<byte[], byte[]>> inserts = overlay == null
-        ? java.util.Collections.emptyIterator() : overlay.entries.entrySet().iterator();
-    boolean copySource = in.hasBucket(name) && (overlay == null || !overlay.dropSource);
-    MergingVisitor merge = new MergingVisitor(name, w, inserts);
-    if (copySource) {
-      in.forEachEntry(name, merge);
+    CopyingVisitor(BboltWriter out, NavigableMap<ByteArray, Overlay> overlays, BucketEntryVisitor also) {
+      this.out = out;
+      this.overlays = overlays.entrySet().iterator();
+      this.also = also;
+      this.nextOverlay = this.overlays.hasNext() ? this.overlays.next() : null;
     }
-    merge.flush();
+
+    @Override
+    public void bucket(byte[] name) throws IOException {
+      ByteArray n = new ByteArray(name);
+      finishCurrent();
+      while (nextOverlay != null && nextOverlay.getKey().compareTo(n) < 0) {
+        start(nextOverlay.getKey().bytes(), takeOverlay());
+        finishCurrent(); // a bucket of the overlays alone
+      }
+      Overlay overlay = nextOverlay != null && nextOverlay.getKey().equals(n) ? takeOverlay() : null;
+      start(name, overlay);
+      if (also != null) {
+        also.bucket(name);
+      }
+    }
+
+    @Override
+    public void entry(EntryView e) throws IOException {
+      if (!dropSource) {
+        current.visit(e);
+      }
+      if (also != null) {
+        also.entry(e);
+      }
+    }
+
+    /** After the pass: the last bucket's inserts, then the overlays' buckets that sort after every source bucket. */
+    void finish() throws IOException {
+      finishCurrent();
+      while (nextOverlay != null) {
+        start(nextOverlay.getKey().bytes(), takeOverlay());
+        finishCurrent();
+      }
+    }
+
+    private Overlay takeOverlay() {
+      Overlay o = nextOverlay.getValue();
+      nextOverlay = overlays.hasNext() ? overlays.next() : null;
+      return o;
+    }
+
+    private void start(byte[] name, Overlay overlay) throws IOException {
+      BucketWriter w = out.bucket(name);
+      Iterator<Map.Entry<byte[], byte[]>> inserts = overlay == null
+          ? java.util.Collections.emptyIterator() : overlay.entries.entrySet().iterator();
+      current = new MergingVisitor(name, w, inserts);
+      dropSource = overlay != null && overlay.dropSource;
+    }
+
+    private void finishCurrent() throws IOException {
+      if (current != null) {
+        current.flush();
+        current = null;
+      }
+    }
   }
 
   /** Feeds a bucket's sorted source stream to the writer, with sorted inserts merged in (an insert wins over an equal key). */

@@ -6,6 +6,7 @@ import io.etcdbackup.core.InvalidInputException;
 import io.etcdbackup.core.UserText;
 import io.etcdbackup.core.RefusedException;
 import io.etcdbackup.core.backup.BackupFetcher;
+import io.etcdbackup.core.bbolt.BboltReader;
 import io.etcdbackup.core.snapshot.SnapshotFile;
 import io.etcdbackup.core.snapshot.SnapshotInspector;
 import io.etcdbackup.core.snapshot.SnapshotStatus;
@@ -21,6 +22,7 @@ import io.etcdbackup.core.store.Manifest;
 import io.etcdbackup.core.stream.AgeDecryption;
 import java.io.File;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,10 +39,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A restore, safe by default: every target is checked before anything is downloaded; the snapshot
- * is downloaded and verified completely (stored SHA-256, decryption, decompression, raw SHA-256,
- * bbolt check) before any target is touched; free space is checked first; a non-empty target is
- * refused unless {@code force}, which moves it aside to {@code <dir>.old-<UTC time>} and never
- * deletes it; data dirs are written under {@code .part} names and renamed at the end.
+ * is verified completely (stored SHA-256, decryption, decompression, raw SHA-256, bbolt check,
+ * the manifest's figures) before any target is touched; free space is checked first; a
+ * non-empty target is refused unless {@code force}, which moves it aside to {@code <dir>.old-<UTC
+ * time>} and never deletes it; data dirs are written under {@code .part} names and renamed at the
+ * end. The db is read once after the download: the native writer's pass over it is its check
+ * (DataDirWriter), and the renames wait for every check.
  */
 public final class RestoreService {
   private static final Logger LOG = LoggerFactory.getLogger(RestoreService.class);
@@ -56,7 +60,11 @@ public final class RestoreService {
     this.env = Map.copyOf(env);
   }
 
-  /** Restores the backup {@code m} from a store, as one run reported to {@code listener}. */
+  /**
+   * Restores the backup {@code m} from a store, as one run reported to {@code listener}: DOWNLOAD
+   * and DECRYPT, then CHECK and WRITE in one pass over the downloaded db (with {@code --engine
+   * etcdutl}: CHECK, then WRITE).
+   */
   public RestoreResult fromBackup(BackupRepository repository, Manifest m, Optional<AgeDecryption> decryption,
       RestoreRequest request, RunListener listener, Cancellation cancel) throws IOException {
     Run run = new Run(Operation.RESTORE, m.clusterName(), listener, cancel, clock);
@@ -66,9 +74,28 @@ public final class RestoreService {
       preflight(members, request.force());
       requireSpace(request.spoolDir(), m.dbSize(), "the download of backup " + m.id() + " (--spool-dir)");
       requireSpace(members, m.dbSize());
-      try (BackupFetcher.Fetched fetched = new BackupFetcher(repository).fetch(m, decryption, request.spoolDir(), run)) {
-        return run.succeeded(write(fetched.rawDb(), false, fetched.status(), "backup " + m.id() + " of " + m.clusterName(),
-            request, members, etcdutl, run));
+      BackupFetcher fetcher = new BackupFetcher(repository);
+      String source = "backup " + m.id() + " of " + m.clusterName();
+      if (etcdutl.isPresent()) {
+        try (BackupFetcher.Fetched fetched = fetcher.fetch(m, decryption, request.spoolDir(), run)) {
+          return run.succeeded(etcdutlRestore(fetched.rawDb(), false, fetched.status(), source, request, members,
+              etcdutl.get(), run));
+        }
+      }
+      try (BackupFetcher.Download download = fetcher.download(m, decryption, request.spoolDir(), run)) {
+        SourceChecks checks = new SourceChecks() {
+          @Override
+          public void verify(SnapshotStatus status) throws IOException {
+            download.checkRawSha();
+            download.checkFigures(status);
+          }
+
+          @Override
+          public IntegrityException explain(IntegrityException found) {
+            return download.explain(found);
+          }
+        };
+        return run.succeeded(nativeRestore(download.rawDb(), checks, source, request, members, run));
       }
     } catch (IOException e) {
       throw run.failed(e);
@@ -91,7 +118,11 @@ public final class RestoreService {
     return fromFile(file, request, RunListener.NONE, Cancellation.create());
   }
 
-  /** {@link #fromFile(Path, RestoreRequest)} as one run: CHECK, then WRITE. */
+  /**
+   * {@link #fromFile(Path, RestoreRequest)} as one run: CHECK and WRITE in one pass over the file,
+   * the trailer's SHA-256 beside it on a thread of its own (with {@code --engine etcdutl}: CHECK,
+   * then WRITE).
+   */
   public RestoreResult fromFile(Path file, RestoreRequest request, RunListener listener, Cancellation cancel)
       throws IOException {
     Run run = new Run(Operation.RESTORE, file.toString(), listener, cancel, clock);
@@ -112,52 +143,202 @@ public final class RestoreService {
     Optional<Path> etcdutl = engineBinary(request);
     preflight(members, request.force());
     boolean trailer = SnapshotFile.hasTrailer(Files.size(file));
-    SnapshotStatus status = run.phase(Phase.CHECK, span -> {
-      if (trailer && !request.config().skipHashCheck()) {
-        SnapshotFile.verifyTrailer(file);
-      } else if (!trailer && !request.config().skipHashCheck()) {
-        // etcdutl's rule (v3_snapshot.go): a file without the trailer is not a snapshot from the
-        // Snapshot RPC, so its integrity cannot be checked; it takes an explicit flag to accept one.
-        throw new IntegrityException(file + ": snapshot missing hash but --skip-hash-check=false "
-            + "(a db copied out of a data dir has no SHA-256 trailer: add --skip-hash-check to restore it anyway)");
+    boolean verifyTrailer = trailer && !request.config().skipHashCheck();
+    if (!trailer && !request.config().skipHashCheck()) {
+      // etcdutl's rule (v3_snapshot.go): a file without the trailer is not a snapshot from the
+      // Snapshot RPC, so its integrity cannot be checked; it takes an explicit flag to accept one.
+      throw new IntegrityException(file + ": snapshot missing hash but --skip-hash-check=false "
+          + "(a db copied out of a data dir has no SHA-256 trailer: add --skip-hash-check to restore it anyway)");
+    }
+    if (etcdutl.isPresent()) {
+      SnapshotStatus status = run.phase(Phase.CHECK, span -> {
+        if (verifyTrailer) {
+          SnapshotFile.verifyTrailer(file);
+        }
+        return SnapshotInspector.status(file);
+      });
+      requireSpace(members, status.totalSize());
+      return etcdutlRestore(file, trailer, status, file.toString(), request, members, etcdutl.get(), run);
+    }
+    try (TrailerCheck checks = new TrailerCheck(file, verifyTrailer)) {
+      long totalSize;
+      try (BboltReader r = BboltReader.open(file)) {
+        totalSize = r.totalSize();
+      } catch (IntegrityException e) {
+        throw checks.explain(e);
       }
-      return SnapshotInspector.status(file);
-    });
-    requireSpace(members, status.totalSize());
-    return write(file, trailer, status, file.toString(), request, members, etcdutl, run);
+      requireSpace(members, totalSize);
+      return nativeRestore(file, checks, file.toString(), request, members, run);
+    }
+  }
+
+  /** What must hold of a source db beyond what the pass over it checks, before anything is renamed into place. */
+  private interface SourceChecks {
+    /** Throws if the source fails: {@code status} is what the pass found. */
+    void verify(SnapshotStatus status) throws IOException;
+
+    /**
+     * What to throw for {@code found}, a failure of the source's content that the pass met before
+     * {@link #verify} ran: the failure of a check that names the cause (a wrong SHA-256), if one
+     * fails, else {@code found}.
+     */
+    IntegrityException explain(IntegrityException found);
   }
 
   /**
-   * WRITE: the member data dirs, each fsynced and renamed into place by the writer itself (the
-   * fsyncs overlap the writing: BackgroundSync), so there is no separate SYNC step to report.
+   * The trailer's SHA-256 of a snapshot file (etcdutl's first check) on a thread of its own, while
+   * the pass checks and rewrites the file: both read it from the page cache. Closing it stops the
+   * thread.
    */
-  private RestoreResult write(Path db, boolean dbHasTrailer, SnapshotStatus status, String source, RestoreRequest request,
-      List<RestoreConfig> members, Optional<Path> etcdutl, Run run) throws IOException {
+  private static final class TrailerCheck implements SourceChecks, AutoCloseable {
+    private final Thread thread;
+    private volatile Throwable failure;
+
+    TrailerCheck(Path file, boolean enabled) {
+      if (!enabled) {
+        thread = null;
+        return;
+      }
+      thread = new Thread(() -> {
+        try {
+          SnapshotFile.verifyTrailer(file);
+        } catch (Throwable e) {
+          failure = e;
+        }
+      }, "restore-sha256");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    @Override
+    public void verify(SnapshotStatus status) throws IOException {
+      if (thread == null) {
+        return;
+      }
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while checking the snapshot's sha256");
+      }
+      Throwable f = failure;
+      if (f instanceof IOException io) {
+        throw io;
+      } else if (f instanceof RuntimeException re) {
+        throw re;
+      } else if (f != null) {
+        throw new IOException(f);
+      }
+    }
+
+    @Override
+    public IntegrityException explain(IntegrityException found) {
+      try {
+        verify(null);
+      } catch (IntegrityException shaFailed) {
+        shaFailed.addSuppressed(found);
+        return shaFailed;
+      } catch (IOException | RuntimeException e) {
+        found.addSuppressed(e);
+      }
+      return found;
+    }
+
+    /** Stops the hash if it still runs (its reads are interruptible). */
+    @Override
+    public void close() {
+      if (thread != null && thread.isAlive()) {
+        thread.interrupt();
+        try {
+          thread.join(10_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  /**
+   * CHECK and WRITE, natively, in one pass over {@code db}: the member data dirs are written under
+   * their {@code .part} names while the db is checked (bbolt structure, status figures) and
+   * rewritten; once the pass is over, {@code checks} (the SHA-256 computed meanwhile, the
+   * manifest's figures) must pass, and only then, with {@code --force}, are the targets in the way
+   * moved aside and the data dirs renamed into place. A failed check leaves the targets as they
+   * were and removes every {@code .part}. Each data dir is fsynced by the writer itself (the fsyncs
+   * overlap the writing: BackgroundSync), so there is no separate SYNC step to report.
+   */
+  private RestoreResult nativeRestore(Path db, SourceChecks checks, String source, RestoreRequest request,
+      List<RestoreConfig> members, Run run) throws IOException {
+    // Checked again: the download may have taken minutes. Past this point a restore is not
+    // cancelled half way: it finishes or fails, and a failure removes what it wrote.
+    preflight(members, request.force());
+    run.cancellation().check();
+    // A leftover .part of an interrupted restore must make room for this one's staging; it is
+    // moved aside (never deleted), as --force promises. The targets themselves wait for the checks.
+    List<Path> moved = new ArrayList<>(request.force() ? moveAside(members, true) : List.of());
+    ToolKeys.Finder toolKeys = new ToolKeys.Finder();
+    Run.Span check = run.start(Phase.CHECK);
+    SnapshotStatus[] checked = new SnapshotStatus[1];
+    boolean[] gateReached = new boolean[1];
+    DataDirWriter.Gate gate = status -> {
+      gateReached[0] = true;
+      checks.verify(status);
+      check.end();
+      checked[0] = status;
+      if (request.force()) {
+        moved.addAll(moveAside(members, false));
+      }
+    };
+    DataDirWriter.Options options = new DataDirWriter.Options(toolKeys, gate, request.force());
+    List<RestoredMember> written;
+    try {
+      written = run.phase(Phase.WRITE, span -> request.allMembers()
+          ? DataDirWriter.writeCluster(db, request.outputDir().orElseThrow(), request.config(), options)
+          : List.of(DataDirWriter.writeMember(db, request.config(), options)));
+    } catch (IntegrityException e) {
+      // Before the gate, the pass found the db's content broken: a check of the whole (its SHA-256)
+      // may name the cause better.
+      IntegrityException shown = gateReached[0] ? e : checks.explain(e);
+      check.fail(shown);
+      throw shown;
+    } catch (IOException | RuntimeException e) {
+      check.fail(e);
+      throw e;
+    }
+    return finish(source, checked[0].revision(), written, moved, request, toolKeys.live());
+  }
+
+  private RestoreResult etcdutlRestore(Path db, boolean dbHasTrailer, SnapshotStatus status, String source,
+      RestoreRequest request, List<RestoreConfig> members, Path etcdutl, Run run) throws IOException {
     List<String> toolKeys = ToolKeys.live(db);
     // Checked again: the download may have taken minutes. Past this point a restore is not
     // cancelled half way: it finishes or fails, and a failure removes what it wrote.
     preflight(members, request.force());
     run.cancellation().check();
-    List<Path> moved = request.force() ? moveAside(members) : List.of();
+    List<Path> moved = new ArrayList<>();
+    if (request.force()) {
+      moved.addAll(moveAside(members, true));
+      moved.addAll(moveAside(members, false));
+    }
     List<RestoredMember> written = run.phase(Phase.WRITE, span -> {
-      if (request.engine() == RestoreRequest.Engine.ETCDUTL) {
-        List<RestoredMember> out = new ArrayList<>();
-        for (RestoreConfig cfg : members) {
-          out.add(runEtcdutl(etcdutl.orElseThrow(), db, dbHasTrailer, cfg, status.revision() + cfg.bumpRevision()));
-        }
-        return out;
-      } else if (request.allMembers()) {
-        return DataDirWriter.writeCluster(db, request.outputDir().orElseThrow(), request.config());
+      List<RestoredMember> out = new ArrayList<>();
+      for (RestoreConfig cfg : members) {
+        out.add(runEtcdutl(etcdutl, db, dbHasTrailer, cfg, status.revision() + cfg.bumpRevision()));
       }
-      return List.of(DataDirWriter.writeMember(db, request.config()));
+      return out;
     });
+    return finish(source, status.revision(), written, moved, request, toolKeys);
+  }
+
+  private static RestoreResult finish(String source, long revision, List<RestoredMember> written, List<Path> moved,
+      RestoreRequest request, List<String> toolKeys) {
     if (!toolKeys.isEmpty()) {
       LOG.warn("the snapshot holds keys etcd-backup wrote (--lock): {}; they are bound to a lease and expire after "
           + "its TTL once the restored cluster runs", toolKeys);
     }
-    LOG.info("restore complete source={} revision={} members={} engine={}", source, status.revision(), written.size(),
+    LOG.info("restore complete source={} revision={} members={} engine={}", source, revision, written.size(),
         request.engine());
-    return new RestoreResult(source, status.revision(), written, moved, request.engine(), toolKeys);
+    return new RestoreResult(source, revision, written, moved, request.engine(), toolKeys);
   }
 
   private static List<RestoreConfig> members(RestoreRequest r) {
@@ -235,22 +416,25 @@ public final class RestoreService {
     }
   }
 
-  /** Moves non-empty targets (and stale {@code .part} dirs) aside; returns where they went. */
-  private List<Path> moveAside(List<RestoreConfig> members) throws IOException {
+  /**
+   * Moves aside, to {@code <name>.old-<UTC time>}, the leftover {@code .part} dirs of interrupted
+   * restores ({@code parts}) or the targets that are in the way (non-empty data dirs, existing WAL
+   * dirs); returns where they went.
+   */
+  private List<Path> moveAside(List<RestoreConfig> members, boolean parts) throws IOException {
     String stamp = BackupId.utcStamp(clock.instant());
     List<Path> moved = new ArrayList<>();
     for (RestoreConfig cfg : members) {
       Path data = cfg.dataDir().toAbsolutePath().normalize();
       for (Path t : targets(cfg)) {
-        for (Path p : List.of(t.resolveSibling(t.getFileName() + ".part"), t)) {
-          boolean inWay = Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-              && (!p.equals(data) || !(Files.isDirectory(p) && FileSync.isEmptyDir(p)));
-          if (inWay) {
-            Path aside = p.resolveSibling(p.getFileName() + ".old-" + stamp);
-            Files.move(p, aside, StandardCopyOption.ATOMIC_MOVE);
-            LOG.warn("moved aside {} -> {} (--force)", p, aside);
-            moved.add(aside);
-          }
+        Path p = parts ? t.resolveSibling(t.getFileName() + ".part") : t;
+        boolean inWay = Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            && (!p.equals(data) || !(Files.isDirectory(p) && FileSync.isEmptyDir(p)));
+        if (inWay) {
+          Path aside = p.resolveSibling(p.getFileName() + ".old-" + stamp);
+          Files.move(p, aside, StandardCopyOption.ATOMIC_MOVE);
+          LOG.warn("moved aside {} -> {} (--force)", p, aside);
+          moved.add(aside);
         }
       }
     }

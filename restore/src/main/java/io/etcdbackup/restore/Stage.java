@@ -21,21 +21,33 @@ final class Stage {
   private final Path part;
   private final Path target;
   private final String what;
+  private final boolean targetMayExist;
   private State state = State.NEW;
 
   /**
    * @param target absolute, normalised final path
    * @param what the flag it comes from, for messages ({@code --data-dir /x})
+   * @param targetMayExist whether the target may exist while staging, because it is moved aside
+   *     before the commit (which still refuses a target that exists)
    */
-  Stage(Path part, Path target, String what) {
+  Stage(Path part, Path target, String what, boolean targetMayExist) {
     this.part = part;
     this.target = target;
     this.what = what;
+    this.targetMayExist = targetMayExist;
   }
 
   /** {@code <target>.part} beside the target. */
   static Stage beside(Path target, String what) {
-    return new Stage(target.resolveSibling(target.getFileName() + ".part"), target, what);
+    return new Stage(target.resolveSibling(target.getFileName() + ".part"), target, what, false);
+  }
+
+  /**
+   * {@code <target>.part} beside a target that may exist now: {@code restore --force} moves it
+   * aside, but only once every check has passed, just before the commit.
+   */
+  static Stage replacing(Path target, String what) {
+    return new Stage(target.resolveSibling(target.getFileName() + ".part"), target, what, true);
   }
 
   Path target() {
@@ -56,7 +68,7 @@ final class Stage {
 
   /** Creates the parent directories if needed, then the staging directory (mode 0700). */
   void create() throws IOException {
-    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+    if (!targetMayExist && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       throw new RefusedException(what + " exists already: a restore writes only to a path that does not exist yet");
     }
     if (Files.exists(part, LinkOption.NOFOLLOW_LINKS)) {

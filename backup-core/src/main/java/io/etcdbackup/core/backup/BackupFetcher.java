@@ -17,33 +17,48 @@ import io.etcdbackup.core.snapshot.SnapshotStatus;
 import io.etcdbackup.core.store.BackupRepository;
 import io.etcdbackup.core.store.Manifest;
 import io.etcdbackup.core.stream.AgeDecryption;
+import io.etcdbackup.core.stream.AlignedBuffers;
 import io.etcdbackup.core.stream.Compression;
+import io.etcdbackup.core.stream.ReadAheadInputStream;
 import io.etcdbackup.core.stream.Sha256InputStream;
+import io.etcdbackup.core.stream.Sha256OutputStream;
 import io.etcdbackup.core.stream.Spool;
 import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Downloads a backup and checks everything the manifest promises, in one pass: the stored bytes'
- * SHA-256 and size, decryption, decompression, the raw db's SHA-256, then the bbolt structure and
- * the status figures (hash, revision, key count, size). The raw db is left in a file for the
- * caller (restore) or deleted (verify). Every failure names the backup and the check.
+ * Downloads a backup and checks everything the manifest promises: in one pass over the store's
+ * stream the stored bytes' SHA-256 and size, decryption, decompression and the raw db's SHA-256
+ * ({@link #download}, its stages overlapping on several threads), then the bbolt structure and
+ * the status figures (hash, revision, key count, size) in one pass over the raw db ({@link
+ * #fetch}; a restore makes that pass while it rewrites the db). The raw db is left in a file for
+ * the caller (restore) or deleted (verify). Every failure names the backup and the check.
  */
 public final class BackupFetcher {
   private static final Logger LOG = LoggerFactory.getLogger(BackupFetcher.class);
 
   private static final int COPY_BUFFER = 256 * 1024;
+  private static final int READ_AHEAD_BUFFERS = 4;
+  private static final int READ_AHEAD_BYTES = 1 << 20;
+  private static final int HASH_BUFFER = 1 << 20;
 
   private final BackupRepository repository;
 
@@ -149,13 +164,160 @@ public final class BackupFetcher {
 
   /**
    * Fetches {@code m} into a new file in {@code spoolDir}, as phases of {@code run}: DOWNLOAD and
-   * DECRYPT together (one pass), then CHECK.
+   * DECRYPT together ({@link #download}), then CHECK: the raw SHA-256, the bbolt structure and the
+   * status figures, all against the manifest.
    *
    * @throws IntegrityException naming the backup and the failed check
    * @throws InvalidInputException if the backup is encrypted and no identity is given
    * @throws StoreException if the store cannot be read
    */
   public Fetched fetch(Manifest m, Optional<AgeDecryption> decryption, Path spoolDir, Run run) throws IOException {
+    Download d = download(m, decryption, spoolDir, run);
+    boolean ok = false;
+    try {
+      SnapshotStatus status = run.phase(Phase.CHECK, span -> {
+        d.checkRawSha();
+        SnapshotStatus st;
+        try {
+          st = SnapshotInspector.status(d.rawDb());
+        } catch (IntegrityException e) {
+          throw d.explain(e);
+        }
+        d.checkFigures(st);
+        return st;
+      });
+      Fetched f = d.keep(status);
+      ok = true;
+      LOG.info("backup fetched and verified cluster={} id={} rev={}", m.clusterName(), m.id(), m.revision());
+      return f;
+    } finally {
+      if (!ok) {
+        d.close();
+      }
+    }
+  }
+
+  /**
+   * A backup downloaded into a spool file: the stored object's size and SHA-256 match the
+   * manifest, and it decrypted and decompressed. The raw db's SHA-256 may still be computing on a
+   * thread of its own, and nothing has read the db's content yet: a caller proves the rest ({@link
+   * #checkRawSha}, {@link #checkFigures}) before it relies on the db, and may meanwhile read the
+   * file (a restore checks and rewrites it in one pass). Closing it ends the hash and deletes the
+   * file.
+   */
+  public final class Download implements Closeable {
+    private final Manifest manifest;
+    private final String what;
+    private final Spool spool;
+    private final CompletableFuture<String> rawSha;
+    private boolean rawShaChecked;
+
+    private Download(Manifest manifest, String what, Spool spool, CompletableFuture<String> rawSha) {
+      this.manifest = manifest;
+      this.what = what;
+      this.spool = spool;
+      this.rawSha = rawSha;
+    }
+
+    public Manifest manifest() {
+      return manifest;
+    }
+
+    /** The raw db: complete, but unproven until {@link #checkRawSha} and {@link #checkFigures} pass. */
+    public Path rawDb() {
+      return spool.path();
+    }
+
+    /**
+     * Waits for the raw db's SHA-256 and compares it with the manifest. Not cancellable: it hashes
+     * a local file that is complete, and ends by itself.
+     *
+     * @throws IntegrityException if they differ
+     */
+    public void checkRawSha() throws IOException {
+      if (rawShaChecked) {
+        return;
+      }
+      String sha;
+      try {
+        sha = rawSha.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while hashing the restored db of " + what);
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+      }
+      if (!sha.equals(manifest.sha256Raw())) {
+        throw new IntegrityException(what + ": the restored db's sha256 is " + sha + ", the manifest says "
+            + manifest.sha256Raw());
+      }
+      rawShaChecked = true;
+    }
+
+    /** Compares what a pass over the db found ({@link SnapshotInspector}) with the manifest. */
+    public void checkFigures(SnapshotStatus st) {
+      compare(what, "crc hash", manifest.crcHash(), st.hash());
+      compare(what, "revision", manifest.revision(), st.revision());
+      compare(what, "total keys", manifest.keyCount(), st.totalKey());
+      compare(what, "total size", manifest.dbSize(), st.totalSize());
+    }
+
+    /**
+     * What to throw for {@code found}, a failure of the db's content (its bbolt structure): when
+     * the raw SHA-256 is wrong too, that is the cause (the db is not the one backed up: a decoder
+     * ended early on a cut object, say) and it is what the user sees, with {@code found}
+     * suppressed; otherwise {@code found}, named with the backup.
+     */
+    public IntegrityException explain(IntegrityException found) {
+      try {
+        checkRawSha();
+      } catch (IntegrityException shaFailed) {
+        shaFailed.addSuppressed(found);
+        return shaFailed;
+      } catch (IOException e) {
+        found.addSuppressed(e);
+      }
+      return new IntegrityException(what + ": " + found.getMessage(), found);
+    }
+
+    /** Every check a fetch makes, by name, for a report. */
+    public List<String> checks() {
+      List<String> checks = new ArrayList<>();
+      checks.add("stored sha256 and size");
+      if (manifest.transforms().encrypted()) {
+        checks.add("age decryption");
+      }
+      checks.add("decompression (" + manifest.transforms().compression() + ")");
+      checks.addAll(List.of("raw sha256", "bbolt structure", "status figures (hash, revision, total keys, total size)"));
+      return checks;
+    }
+
+    /** Hands the checked file over as a {@link Fetched}; this download is then closed. */
+    Fetched keep(SnapshotStatus status) throws IOException {
+      if (!rawShaChecked) {
+        throw new IllegalStateException(what + ": the raw db is kept only once its sha256 was checked");
+      }
+      return new Fetched(manifest, spool.keep(), status, checks());
+    }
+
+    /** Ends the hash, if it still runs, and deletes the file. Idempotent. */
+    @Override
+    public void close() throws IOException {
+      spool.fail(new IOException(what + ": download closed"));
+      spool.close();
+    }
+  }
+
+  /**
+   * {@code verify} and {@code restore}'s first part: downloads {@code m} into a new file in {@code
+   * spoolDir}, as the phases DOWNLOAD and DECRYPT of {@code run} (one pass). Cancellable until it
+   * returns.
+   *
+   * @throws IntegrityException naming the backup and the failed check
+   * @throws InvalidInputException if the backup is encrypted and no identity is given
+   * @throws StoreException if the store cannot be read
+   */
+  public Download download(Manifest m, Optional<AgeDecryption> decryption, Path spoolDir, Run run) throws IOException {
     String what = "backup " + m.id() + " of " + m.clusterName();
     // First: a forged manifest must not even be downloaded against (--manifest-signing-key).
     repository.checkSignature(m);
@@ -166,12 +328,13 @@ public final class BackupFetcher {
     run.cancellation().check();
     Spool.removeLeftovers(spoolDir); // what killed runs left there; live runs' spools stay
     Spool spool = Spool.create(spoolDir, "fetch");
+    Download d = new Download(m, what, spool, hashInBackground(spool));
     boolean ok = false;
-    try (var onCancel = run.cancellation().onCancel(() -> spool.fail(new CancelledException("cancelled")))) {
+    try {
       Run.Span download = run.start(Phase.DOWNLOAD);
       Run.Span decode = run.start(Phase.DECRYPT);
       try {
-        download(m, decryption, spool, what, download, decode, run.cancellation());
+        decode(m, decryption, spool, what, download, decode, run.cancellation());
         download.end();
         decode.end();
       } catch (IOException | RuntimeException e) {
@@ -179,28 +342,12 @@ public final class BackupFetcher {
         decode.fail(e);
         throw e;
       }
-      SnapshotStatus status = run.phase(Phase.CHECK, span -> {
-        SnapshotStatus st = SnapshotInspector.status(spool.path());
-        compare(what, "crc hash", m.crcHash(), st.hash());
-        compare(what, "revision", m.revision(), st.revision());
-        compare(what, "total keys", m.keyCount(), st.totalKey());
-        compare(what, "total size", m.dbSize(), st.totalSize());
-        return st;
-      });
-      List<String> checks = new ArrayList<>();
-      checks.add("stored sha256 and size");
-      if (m.transforms().encrypted()) {
-        checks.add("age decryption");
-      }
-      checks.add("decompression (" + m.transforms().compression() + ")");
-      checks.addAll(List.of("raw sha256", "bbolt structure", "status figures (hash, revision, total keys, total size)"));
-      Spool.Kept raw = spool.keep();
       ok = true;
-      LOG.info("backup fetched and verified cluster={} id={} rev={}", m.clusterName(), m.id(), m.revision());
-      return new Fetched(m, raw, status, checks);
+      return d;
     } catch (EtcdBackupException e) {
       throw e;
     } catch (StoreReadFailed e) {
+      run.cancellation().check(); // a cancellation closes the store's stream: that failure is its doing
       throw new StoreException(e.getMessage(), e);
     } catch (IOException e) {
       if (e.getCause() instanceof EtcdBackupException cause) {
@@ -209,20 +356,21 @@ public final class BackupFetcher {
       throw e;
     } finally {
       if (!ok) {
-        spool.close();
+        d.close();
       }
     }
   }
 
   /**
-   * Store, stored SHA-256, decryption and decompression on this thread, into {@code spool}; the
-   * raw SHA-256 on a second one that follows the spool (one core hashes while the other decodes:
-   * at 1 GiB the hash alone is 1.5 s on the benchmark machine).
+   * The store's stream into {@code spool}, each stage on a thread of its own so that they share
+   * the cores: the store's reads and the stored SHA-256 on {@code fetch-download}, age decryption on
+   * {@code fetch-decrypt}, zstd on this thread, which writes the spool, and the raw SHA-256 on
+   * {@code fetch-sha256}, following the spool (it may still run when this returns). Between stages
+   * a read-ahead of a few MiB, so memory stays bounded.
    */
-  private void download(Manifest m, Optional<AgeDecryption> decryption, Spool spool, String what, Run.Span download,
+  private void decode(Manifest m, Optional<AgeDecryption> decryption, Spool spool, String what, Run.Span download,
       Run.Span decode, Cancellation cancel) throws IOException {
     Compression compression = Compression.forReading(Compression.Algorithm.parse(m.transforms().compression()));
-    CompletableFuture<String> rawSha = hashInBackground(spool);
     String where = repository.store().location() + "/" + m.objectKey();
     InputStream object;
     try {
@@ -230,60 +378,98 @@ public final class BackupFetcher {
     } catch (IOException e) {
       throw new StoreReadFailed(where, e);
     }
-    try (InputStream fromStore = new StoreReads(download.counting(object), where, cancel)) {
-      Sha256InputStream stored = new Sha256InputStream(fromStore);
+    StoreReads reads = new StoreReads(download.counting(object), where, cancel);
+    Sha256InputStream stored = new Sha256InputStream(reads);
+    boolean encrypted = decryption.isPresent() && m.transforms().encrypted();
+    List<ReadAheadInputStream> stages = new CopyOnWriteArrayList<>(); // read by a cancelling thread
+    // Closing the raw object from another thread is what aborts a download blocked in a read.
+    ReadAheadInputStream fromStore = readAhead(stored, "fetch-download", object);
+    stages.add(fromStore);
+    // A cancellation wakes every stage at once: each fails with it on its next read or wait.
+    try (var onCancel = cancel.onCancel(() -> stopAll(cancel, spool, stages))) {
       try (OutputStream file = decode.counting(spool.writer())) {
+        // The decoders must not close the store's stream: what they leave unread is drained and
+        // hashed below (a stored object with trailing garbage must fail, not pass).
+        InputStream shielded = new FilterInputStream(fromStore) {
+          @Override
+          public void close() {
+            // kept open for drain()
+          }
+        };
+        ReadAheadInputStream decrypting = null;
         try {
-          // The decoders must not close the store stream: what they leave unread is drained and
-          // hashed below (a stored object with trailing garbage must fail, not pass).
-          InputStream shielded = new FilterInputStream(stored) {
-            @Override
-            public void close() {
-              // kept open for drain()
-            }
-          };
-          InputStream decrypted = decryption.isPresent() && m.transforms().encrypted()
-              ? decryption.get().decrypt(shielded, what) : shielded;
-          try (InputStream plain = compression.decompress(decrypted)) {
+          InputStream compressed = shielded;
+          if (encrypted) {
+            decrypting = readAhead(decryption.get().decrypt(shielded, what), "fetch-decrypt", null);
+            stages.add(decrypting);
+            compressed = decrypting;
+          }
+          try (InputStream plain = compression.decompress(compressed)) {
             copy(plain, file);
           }
-        } catch (StoreReadFailed e) {
-          throw e;
         } catch (IOException | RuntimeException e) {
+          if (decrypting != null) {
+            decrypting.close(); // its thread reads the store's stream: it must be done before the drain
+          }
+          // A cancellation first: it closes the store's stream, which then fails as a store would.
+          cancel.check();
+          if (reads.failure() != null) {
+            throw reads.failure(); // a store error, whatever the decoder made of it
+          }
           // A damaged object usually breaks decryption or decompression first; the stored hash
           // names the real cause, so read the rest and compare it before blaming the decoder.
-          drain(stored);
+          drain(fromStore);
           checkStored(m, what, stored);
           if (e instanceof IntegrityException ie) {
             throw ie;
           }
           throw new IntegrityException(what + ": " + decodeStep(m) + " failed: " + e.getMessage(), e);
         }
-        drain(stored);
+        drain(fromStore);
       }
       checkStored(m, what, stored);
-      String sha;
-      try {
-        sha = cancel.await(rawSha);
-      } catch (java.util.concurrent.ExecutionException e) {
-        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-      }
-      if (!sha.equals(m.sha256Raw())) {
-        throw new IntegrityException(what + ": the restored db's sha256 is " + sha + ", the manifest says "
-            + m.sha256Raw());
-      }
     } catch (IOException | RuntimeException e) {
       spool.fail(e); // ends the hashing thread now rather than at the spool's close
       throw e;
+    } finally {
+      for (ReadAheadInputStream stage : stages) {
+        stage.close();
+      }
     }
   }
 
+  /** Between two stages: 4 MiB in flight, in 1 MiB buffers (one hand-over per MiB). */
+  private static ReadAheadInputStream readAhead(InputStream source, String name, Closeable unblock) {
+    return ReadAheadInputStream.start(source, name, READ_AHEAD_BUFFERS, READ_AHEAD_BYTES, unblock);
+  }
+
+  /** On a cancellation: the spool and every stage fail with the run's own {@link CancelledException}. */
+  private static void stopAll(Cancellation cancel, Spool spool, List<ReadAheadInputStream> stages) {
+    try {
+      cancel.check();
+    } catch (CancelledException why) {
+      spool.fail(why);
+      for (ReadAheadInputStream stage : stages) {
+        stage.fail(why);
+      }
+    }
+  }
+
+  /**
+   * The raw SHA-256 on a thread of its own that follows the spool as it grows (one core hashes
+   * while the other decodes: at 1 GiB the hash alone is about a second on the benchmark machine),
+   * read into a page-aligned direct buffer (see {@link AlignedBuffers}).
+   */
   private static CompletableFuture<String> hashInBackground(Spool spool) {
     CompletableFuture<String> result = new CompletableFuture<>();
     Thread t = new Thread(() -> {
-      try (Sha256InputStream in = new Sha256InputStream(spool.follow())) {
-        drain(in);
-        result.complete(in.sha256Hex());
+      try (ReadableByteChannel in = spool.followChannel()) {
+        MessageDigest md = Sha256OutputStream.newDigest();
+        ByteBuffer buf = AlignedBuffers.direct(HASH_BUFFER);
+        while (in.read(buf.clear()) >= 0) {
+          md.update(buf.flip());
+        }
+        result.complete(HexFormat.of().formatHex(md.digest()));
       } catch (Throwable e) {
         result.completeExceptionally(e);
       }
@@ -331,10 +517,14 @@ public final class BackupFetcher {
     }
   }
 
-  /** Tags read errors of the store, so a network failure is not mistaken for corrupt data. */
+  /**
+   * Tags read errors of the store, so a network failure is not mistaken for corrupt data, and
+   * keeps the first: a decoder downstream may wrap it, or fail on what little it got first.
+   */
   private static final class StoreReads extends FilterInputStream {
     private final String where;
     private final Cancellation cancel;
+    private volatile StoreReadFailed failure;
 
     StoreReads(InputStream in, String where, Cancellation cancel) {
       super(in);
@@ -348,7 +538,7 @@ public final class BackupFetcher {
       try {
         return super.read();
       } catch (IOException e) {
-        throw new StoreReadFailed(where, e);
+        throw failed(e);
       }
     }
 
@@ -358,8 +548,21 @@ public final class BackupFetcher {
       try {
         return super.read(b, off, len);
       } catch (IOException e) {
-        throw new StoreReadFailed(where, e);
+        throw failed(e);
       }
+    }
+
+    private StoreReadFailed failed(IOException e) {
+      StoreReadFailed f = new StoreReadFailed(where, e);
+      if (failure == null) {
+        failure = f;
+      }
+      return f;
+    }
+
+    /** The store's first read failure, if any. */
+    StoreReadFailed failure() {
+      return failure;
     }
   }
 

@@ -216,7 +216,8 @@ public final class BboltReader implements Closeable {
     return "BboltReader[" + path + ", pageSize=" + pageSize() + ", pgid=" + pageCount() + ", txid=" + txid() + "]";
   }
 
-  Path path() {
+  /** The file this reader reads. */
+  public Path path() {
     return path;
   }
 

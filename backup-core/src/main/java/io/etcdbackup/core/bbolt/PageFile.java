@@ -18,7 +18,6 @@ final class PageFile {
   static final int MAX_READ = 256 * 1024;
   /** The largest node we agree to hold: a Java array, and far beyond any etcd value (1.5 MiB by default). */
   static final long MAX_NODE_BYTES = 1L << 30;
-  private static final int ALIGNMENT = 4096;
 
   private final String file;
   private final FileChannel channel;
@@ -107,17 +106,6 @@ final class PageFile {
           + MAX_NODE_BYTES + " (rule: node size)");
     }
     return (int) bytes;
-  }
-
-  /**
-   * A direct buffer of {@code size} bytes whose address is page-aligned. Reads land in it straight
-   * from the page cache, without the JDK's temporary buffer, and the alignment matters: on this
-   * project's benchmark machine (AMD EPYC, Linux 6.18) the kernel copies into a destination 8 or 16
-   * bytes past a 32-byte boundary four times slower than into an aligned one, and malloc, behind
-   * {@code allocateDirect} and the JDK's temporary buffers, returns such addresses.
-   */
-  static ByteBuffer alignedDirect(int size) {
-    return ByteBuffer.allocateDirect(size + ALIGNMENT).alignedSlice(ALIGNMENT).limit(size).slice();
   }
 
   /** Reads exactly {@code dst.remaining()} bytes at {@code position} into {@code dst}. */

@@ -1,5 +1,6 @@
 package io.etcdbackup.core.bbolt;
 
+import io.etcdbackup.core.stream.AlignedBuffers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -60,7 +61,7 @@ final class PageReader {
     // A small file gets a small window: tests open thousands of them.
     long fileBytes = Math.max(1, pgid) * pageSize;
     this.windowCapacity = (int) Math.max(1, Math.min(WINDOW_BYTES, fileBytes) / pageSize);
-    this.direct = PageFile.alignedDirect(windowCapacity * pageSize);
+    this.direct = AlignedBuffers.direct(windowCapacity * pageSize);
     this.window = new byte[windowCapacity * pageSize];
     this.firstAhead = Math.max(1, Math.min(windowCapacity, FIRST_READ_AHEAD_BYTES / pageSize));
     this.ahead = firstAhead;

@@ -1,6 +1,7 @@
 package io.etcdbackup.core.snapshot;
 
 import io.etcdbackup.core.IntegrityException;
+import io.etcdbackup.core.stream.AlignedBuffers;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -76,7 +77,7 @@ public final class SnapshotFile {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform has SHA-256", e);
     }
-    ByteBuffer[] buffers = {alignedDirect(BUFFER), alignedDirect(BUFFER)};
+    ByteBuffer[] buffers = {AlignedBuffers.direct(BUFFER), AlignedBuffers.direct(BUFFER)};
     Future<Integer> pending = startRead(ch, buffers[0], 0, length);
     long pos = 0;
     for (int i = 0; pending != null; i ^= 1) {
@@ -123,9 +124,5 @@ public final class SnapshotFile {
       }
       read = ch.read(b, pos + b.position());
     }
-  }
-
-  private static ByteBuffer alignedDirect(int size) {
-    return ByteBuffer.allocateDirect(size + 4096).alignedSlice(4096).limit(size).slice();
   }
 }

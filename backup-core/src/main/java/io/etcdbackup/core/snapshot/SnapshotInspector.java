@@ -25,10 +25,26 @@ public final class SnapshotInspector {
    */
   public static SnapshotStatus status(Path db) throws IOException {
     try (BboltReader r = BboltReader.open(db)) {
-      StatusDigest digest = new StatusDigest(db, null);
-      BboltCheck.check(r, digest);
-      return digest.status(r);
+      return status(r, db, null);
     }
+  }
+
+  /**
+   * {@link #status(Path)} of the file {@code r} reads, with every top-level bucket and entry also
+   * shown to {@code also} in the same pass, right after the check accepted it: a restore rewrites
+   * the db while it is checked, instead of reading it twice. Some violations are found only after
+   * the last entry, so what {@code also} made of the entries counts only if this returns normally.
+   *
+   * @throws IntegrityException if the file fails the check
+   */
+  public static SnapshotStatus status(BboltReader r, BucketEntryVisitor also) throws IOException {
+    return status(r, r.path(), also);
+  }
+
+  private static SnapshotStatus status(BboltReader r, Path db, BucketEntryVisitor also) throws IOException {
+    StatusDigest digest = new StatusDigest(db, null, also);
+    BboltCheck.check(r, digest);
+    return digest.status(r);
   }
 
   /**
@@ -58,7 +74,7 @@ public final class SnapshotInspector {
       } catch (IntegrityException e) {
         unreadable = e; // the check below names the broken page, if it finds one
       }
-      StatusDigest digest = new StatusDigest(db, hashKv);
+      StatusDigest digest = new StatusDigest(db, hashKv, null);
       BboltCheck.check(r, digest);
       if (unreadable != null) {
         throw unreadable;
@@ -72,18 +88,20 @@ public final class SnapshotInspector {
     }
   }
 
-  /** The running figures of one status pass, and the HashKV pass fed from it, if any. */
+  /** The running figures of one status pass, and the HashKV pass and the visitor fed from it, if any. */
   private static final class StatusDigest implements BucketEntryVisitor {
     private final Path db;
     private final HashKvPass hashKv;
+    private final BucketEntryVisitor also;
     private final CRC32C crc = new CRC32C();
     private boolean inKeyBucket;
     private long revision;
     private long totalKey;
 
-    StatusDigest(Path db, HashKvPass hashKv) {
+    StatusDigest(Path db, HashKvPass hashKv, BucketEntryVisitor also) {
       this.db = db;
       this.hashKv = hashKv;
+      this.also = also;
     }
 
     SnapshotStatus status(BboltReader r) {
@@ -91,13 +109,16 @@ public final class SnapshotInspector {
     }
 
     @Override
-    public void bucket(byte[] name) {
+    public void bucket(byte[] name) throws IOException {
       crc.update(name);
       inKeyBucket = Arrays.equals(name, EtcdSchema.KEY);
+      if (also != null) {
+        also.bucket(name);
+      }
     }
 
     @Override
-    public void entry(EntryView e) {
+    public void entry(EntryView e) throws IOException {
       byte[] b = e.array();
       crc.update(b, e.keyOffset(), e.keyLength());
       if (!e.isBucket()) {
@@ -113,6 +134,9 @@ public final class SnapshotInspector {
         }
       }
       totalKey++;
+      if (also != null) {
+        also.entry(e);
+      }
     }
   }
 }

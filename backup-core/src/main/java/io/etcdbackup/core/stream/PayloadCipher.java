@@ -141,9 +141,25 @@ final class PayloadCipher {
     // Throws the UnsatisfiedLinkError when the jar has no library for this OS and CPU (the
     // openjdk-uber 2.5.2 jar carries linux-x86_64, osx-x86_64 and windows only).
     org.conscrypt.Conscrypt.checkAvailability();
-    Provider p = org.conscrypt.Conscrypt.newProvider();
-    // One seal and open with it, so a provider that loads but cannot run falls back here, not
-    // in the middle of a backup.
+    Provider conscrypt = org.conscrypt.Conscrypt.newProvider();
+    selfTest(conscrypt);
+    // Through its array methods: its ByteBuffer methods allocate two direct buffers per age chunk.
+    Provider arrays = new ArrayCipherProvider(conscrypt, ALGORITHM);
+    try {
+      selfTest(arrays);
+      return arrays;
+    } catch (GeneralSecurityException | RuntimeException e) {
+      // A JDK that authenticates JCE providers may refuse ours; Conscrypt's own path still works.
+      LOG.debug("age payload cipher: Conscrypt's array path unavailable ({}); its ByteBuffer path runs", e.toString());
+      return conscrypt;
+    }
+  }
+
+  /**
+   * One seal and open with {@code p}, so a provider that loads but cannot run falls back here,
+   * not in the middle of a backup.
+   */
+  private static void selfTest(Provider p) throws GeneralSecurityException {
     SecretKeySpec key = new SecretKeySpec(new byte[32], "ChaCha20");
     IvParameterSpec nonce = new IvParameterSpec(new byte[12]);
     byte[] probe = "age-encryption.org/v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -153,9 +169,8 @@ final class PayloadCipher {
     Cipher open = Cipher.getInstance(ALGORITHM, p);
     open.init(Cipher.DECRYPT_MODE, key, nonce);
     if (sealed.length != probe.length + 16 || !Arrays.equals(open.doFinal(sealed), probe)) {
-      throw new GeneralSecurityException("Conscrypt's " + ALGORITHM + " failed its self-test");
+      throw new GeneralSecurityException(p.getName() + "'s " + ALGORITHM + " failed its self-test");
     }
-    return p;
   }
 
   private static String platform() {

@@ -48,7 +48,7 @@ public final class Sha256OutputStream extends FilterOutputStream {
     return HexFormat.of().formatHex(sha256());
   }
 
-  static MessageDigest newDigest() {
+  public static MessageDigest newDigest() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
