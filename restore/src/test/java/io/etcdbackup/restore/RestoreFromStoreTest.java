@@ -336,7 +336,7 @@ class RestoreFromStoreTest {
       zst.write(db);
     }
     byte[] stored = buf.toByteArray();
-    String id = BackupId.create(Instant.parse("2026-01-02T03:04:05Z"), rawStatus.revision()).toString();
+    String id = BackupId.create(Instant.parse("2026-01-02T03:04:05Z")).toString();
     Manifest m = new Manifest(Manifest.FORMAT_VERSION, id, CLUSTER, "c1d", Instant.parse("2026-01-02T03:04:05Z"),
         Instant.parse("2026-01-02T03:04:06Z"), new Manifest.Source("1", "m1", "https://m1:2379", "3.5.30", true),
         rawStatus.revision(), 2, 5, rawStatus.totalKey(), rawStatus.hash(), rawStatus.totalSize(), sha256(db),
