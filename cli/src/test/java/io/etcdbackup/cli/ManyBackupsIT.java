@@ -66,6 +66,9 @@ class ManyBackupsIT {
     assertThat(done.get("refused").asInt()).isZero();
     List<Path> left = new ArrayList<>();
     for (String prefix : Layout.seriesPrefixes("big")) { // SeriesWriter writes both layouts
+      if (!Files.isDirectory(dir.resolve(prefix))) {
+        continue; // every backup of that layout pruned: the store removes the emptied directory
+      }
       try (Stream<Path> dirs = Files.list(dir.resolve(prefix))) {
         left.addAll(dirs.toList());
       }
