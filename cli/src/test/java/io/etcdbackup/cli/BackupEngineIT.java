@@ -261,10 +261,20 @@ class BackupEngineIT {
     String prefix = S3.newPrefix("engine-cancel");
     Cancellation cancel = Cancellation.create();
     Recorder rec = new Recorder();
-    // the upload is under way once the check starts: cancel right then, as a SIGTERM would
+    // Cancel as the check starts, as a SIGTERM would. A small db's upload could be over by then,
+    // so the upload, begun in the store, is held at its start until the cancellation is there.
+    CountDownLatch checking = new CountDownLatch(1);
     RunListener cancelAtCheck = RunListener.all(List.of(rec, e -> {
+      if (e instanceof RunEvent.PhaseStarted s && s.phase() == Phase.UPLOAD) {
+        try {
+          checking.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+        }
+      }
       if (e instanceof RunEvent.PhaseStarted s && s.phase() == Phase.CHECK) {
         cancel.cancel("SIGTERM received");
+        checking.countDown();
       }
     }));
     try (BackupStore store = BackupStores.open(S3.storeUri(prefix), S3.storeOptions()); EtcdClients clients = clients()) {

@@ -2,16 +2,23 @@ package io.etcdbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcdbackup.core.backup.BackupLock;
+import io.etcdbackup.core.etcd.EtcdClients;
+import io.etcdbackup.core.etcd.EtcdConnectionConfig;
+import io.etcdbackup.core.run.Cancellation;
 import io.etcdbackup.testing.EtcdCluster;
 import io.etcdbackup.testing.EtcdClusterExtension;
 import io.etcdbackup.testing.EtcdVersion;
 import io.etcdbackup.testing.Exec;
 import io.etcdbackup.testing.ProjectPaths;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,24 +67,35 @@ class BinScriptIT {
     return args;
   }
 
+  private static EtcdClients testClients() {
+    return new EtcdClients(new EtcdConnectionConfig(List.of(URI.create(ETCD.cluster().member(0).clientUrl())),
+        Optional.of(ETCD.cluster().caFile()), Optional.of(ETCD.cluster().clientCert().cert()),
+        Optional.of(ETCD.cluster().clientCert().key()), Optional.empty(), Optional.empty(), false, null, null));
+  }
+
+  /** The backup lock of cluster "bin", held as another run would hold it. */
+  private static BackupLock holdLock(EtcdClients clients) throws Exception {
+    return BackupLock.acquire(clients.forCluster(), clients.config(), "bin", Duration.ofSeconds(60),
+        Duration.ofSeconds(5), Instant.now(), Cancellation.create());
+  }
+
+  /** Waits until {@code file} contains {@code text} or {@code p} has ended. */
+  private static void awaitText(Path file, String text, Process p) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!(Files.exists(file) && Files.readString(file).contains(text)) && System.nanoTime() < deadline
+        && p.isAlive()) {
+      Thread.sleep(100);
+    }
+  }
+
   @Test
   void sigtermCancelsTheRunWithItsOwnExitCode(@TempDir Path cwd) throws Exception {
     // Another run holds the lock: this one waits for it, then SIGTERM arrives mid-wait.
-    try (io.etcdbackup.core.etcd.EtcdClients clients = new io.etcdbackup.core.etcd.EtcdClients(
-            new io.etcdbackup.core.etcd.EtcdConnectionConfig(List.of(java.net.URI.create(ETCD.cluster().member(0).clientUrl())),
-                java.util.Optional.of(ETCD.cluster().caFile()), java.util.Optional.of(ETCD.cluster().clientCert().cert()),
-                java.util.Optional.of(ETCD.cluster().clientCert().key()), java.util.Optional.empty(),
-                java.util.Optional.empty(), false, null, null));
-         var held = io.etcdbackup.core.backup.BackupLock.acquire(clients.forCluster(), clients.config(), "bin",
-             Duration.ofSeconds(60), Duration.ofSeconds(5), java.time.Instant.now(),
-             io.etcdbackup.core.run.Cancellation.create())) {
+    try (EtcdClients clients = testClients(); var held = holdLock(clients)) {
       Path err = cwd.resolve("stderr");
       Process p = new ProcessBuilder(snapshotArgs(cwd, "--lock", "--lock-wait", "120s")).directory(cwd.toFile())
           .redirectErrorStream(false).redirectOutput(cwd.resolve("stdout").toFile()).redirectError(err.toFile()).start();
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (!Files.readString(err).contains("backup started") && System.nanoTime() < deadline && p.isAlive()) {
-        Thread.sleep(100);
-      }
+      awaitText(err, "backup started", p);
       Thread.sleep(500); // now waiting for the lock
       long t0 = System.nanoTime();
       p.destroy(); // SIGTERM
@@ -95,10 +113,29 @@ class BinScriptIT {
   void theProgressLineIsDrawnOnATerminalAndNowhereElse(@TempDir Path cwd) throws Exception {
     // script(1) runs the command on a pseudo-terminal, as a person at a shell would.
     String line = String.join(" ", snapshotArgs(cwd).stream().map(a -> "'" + a + "'").toList());
-    Exec.Result tty = Exec.run(List.of("script", "-qefc", line, "/dev/null"), cwd, Duration.ofMinutes(2));
-    assertThat(tty.exitCode()).as(tty.toString()).isZero();
-    assertThat(tty.stdout()).as("redrawn in place").contains("\r" + ERASE_LINE)
-        .containsPattern("(select|stream|check|upload)[^\\n]*\\| 0:\\d\\d");
+    // A small backup ends within one redraw (250 ms): the run waits for a lock the test holds for a
+    // second, so that several redraws fall inside a phase whatever the machine's speed.
+    Path ttyOut = cwd.resolve("tty");
+    String locked = String.join(" ", snapshotArgs(cwd, "--lock", "--lock-wait", "120s").stream()
+        .map(a -> "'" + a + "'").toList());
+    int exit;
+    try (EtcdClients clients = testClients()) {
+      BackupLock held = holdLock(clients);
+      Process p = new ProcessBuilder("script", "-qefc", locked, "/dev/null").directory(cwd.toFile())
+          .redirectErrorStream(true).redirectOutput(ttyOut.toFile()).start();
+      try {
+        awaitText(ttyOut, "backup started", p);
+        Thread.sleep(1000);
+      } finally {
+        held.close();
+      }
+      assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).as("ended").isTrue();
+      exit = p.exitValue();
+    }
+    String tty = Files.readString(ttyOut);
+    assertThat(exit).as(tty).isZero();
+    assertThat(tty).as("redrawn in place").contains("\r" + ERASE_LINE)
+        .containsPattern("(select|lock|stream|check|upload)[^\\n]*\\| 0:\\d\\d");
 
     Exec.Result pipe = etcdBackup(cwd, snapshotArgs(cwd).subList(1, snapshotArgs(cwd).size()));
     assertThat(pipe.exitCode()).as(pipe.stderr()).isZero();

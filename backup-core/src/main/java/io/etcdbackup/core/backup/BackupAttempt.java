@@ -202,17 +202,24 @@ final class BackupAttempt {
       raw.fail(e);
       throw new MemberFailed(e.getMessage(), e);
     }
-    split.close();
+    // The trailer is checked before the spool is closed: closing tells the encoder and the upload
+    // that the db is whole, and a corrupt one must end them with a failure, never a full upload.
     byte[] trailer = split.trailer();
     byte[] sha = rawHash.sha256();
+    IntegrityException corrupt = null;
     if (trailer.length != TRAILER) {
-      throw new IntegrityException("the snapshot stream from " + candidate.label() + " ended after "
+      corrupt = new IntegrityException("the snapshot stream from " + candidate.label() + " ended after "
           + (rawHash.count() + trailer.length) + " bytes without its SHA-256 trailer");
+    } else if (!Arrays.equals(trailer, sha)) {
+      corrupt = new IntegrityException("the snapshot stream from " + candidate.label()
+          + " is corrupt: its trailer says sha256 " + HexFormat.of().formatHex(trailer) + ", the bytes hash to "
+          + HexFormat.of().formatHex(sha));
     }
-    if (!Arrays.equals(trailer, sha)) {
-      throw new IntegrityException("the snapshot stream from " + candidate.label() + " is corrupt: its trailer says sha256 "
-          + HexFormat.of().formatHex(trailer) + ", the bytes hash to " + HexFormat.of().formatHex(sha));
+    if (corrupt != null) {
+      raw.fail(corrupt);
+      throw corrupt;
     }
+    split.close();
     LOG.info("snapshot streamed cluster={} member={} bytes={}", target.cluster(), candidate.member().name(),
         rawHash.count());
     return sha;
