@@ -190,7 +190,7 @@ Run on $(date -u +%Y-%m-%d) with \`bench/retention.sh --backups $backups --other
 | disk | $disk |
 | load | load average $load_before before the run, $(cut -d' ' -f1-3 /proc/loadavg) after (other processes on the machine add noise) |
 | kernel | $(uname -sr), $(. /etc/os-release; echo "$PRETTY_NAME") |
-| Java | $(java -version 2>&1 | head -2 | tail -1), $( [[ -n $java_opts ]] && echo "\`JAVA_OPTS=$java_opts\`" || echo "bin/etcd-backup's defaults (\`$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$ours")\`$( [[ -r cli/target/etcd-backup.jsa ]] && echo ", class-data archive"))") |
+| Java | $(java -version 2>&1 | head -2 | tail -1), $( [[ -n $java_opts ]] && echo "\`JAVA_OPTS=$java_opts\`" || echo "bin/etcd-backup's defaults (\`$(bash -c "$(grep '^default_opts' "$ours")"'; printf %s "$default_opts"')\`$( [[ -r cli/target/etcd-backup.jsa ]] && echo ", class-data archive"))") |
 | store | S3Proxy $S3PROXY_VERSION, filesystem backend, loopback, \`-Xmx512m\`, signed requests (\`aws-v2-or-v4\`) |
 | runner | $(command -v hyperfine > /dev/null && hyperfine --version || echo "a loop") ($reps runs each), \`/usr/bin/time\` for the peak RSS |
 
