@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The class-data sharing archive's class list (cli/src/main/cds/classlist, made by
  * scripts/cds-classlist.sh) still covers what a snapshot to S3 (zstd, age, retention, metrics
  * file) and a restore from S3 load today: a class left out is read from the jar at every start
- * instead of mapped (docs/benchmarks.md: change 11, and the second round's fixed costs). A few new classes pass; a list
- * that has fallen behind the code fails, naming our own classes it lacks.
+ * instead of mapped (docs/benchmarks.md: change 11, and the second round's fixed costs). A few
+ * new classes pass; a list that has fallen behind the code fails, naming our own classes it lacks.
  */
 class ClassListIT {
   /** The share of loaded classes the list must hold. */
