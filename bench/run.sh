@@ -371,7 +371,7 @@ $(row t "\`etcd-backup status\`" s)
 |---|---|---|
 | c ≤ 1.3 × a | $(ratio c a) × | $(verdict "$(ratio c a)" 1.3) |
 | c ≤ 0.7 × b | $(ratio c b) × | $(verdict "$(ratio c b)" 0.7) |
-| f ≤ 1.0 × e (from 1 GiB; at 256 MiB within 0.3 s) | $(ratio f e) ×, $(jq -r '(.f.median - .e.median) * 100 | round / 100' <<< "$summary") s more | $(
+| f ≤ 1.0 × e (from 1 GiB; at 256 MiB within 0.3 s) | $(ratio f e) ×, $(jq -r '(.f.median - .e.median) * 100 | round / 100 | if . >= 0 then "+\(.)" else "\(.)" end' <<< "$summary") s | $(
   if ((bytes >= 1 << 30)); then verdict "$(ratio f e)" 1.0; else verdict "$(jq -r '.f.median - .e.median' <<< "$summary")" 0.3; fi) |
 | g ≤ 1.5 × e | $(ratio g e) × | $(verdict "$(ratio g e)" 1.5) |
 | g ≤ 0.7 × h | $(ratio g h) × | $(verdict "$(ratio g h)" 0.7) |
