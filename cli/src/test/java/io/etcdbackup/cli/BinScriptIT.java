@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,6 +80,11 @@ class BinScriptIT {
         Duration.ofSeconds(5), Instant.now(), Cancellation.create());
   }
 
+  /** One line for script(1)'s shell: each argument single-quoted (none of ours holds a quote). */
+  private static String shellLine(List<String> args) {
+    return String.join(" ", args.stream().map(a -> "'" + a + "'").toList());
+  }
+
   /** Waits until {@code file} contains {@code text} or {@code p} has ended. */
   private static void awaitText(Path file, String text, Process p) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -99,7 +105,7 @@ class BinScriptIT {
       Thread.sleep(500); // now waiting for the lock
       long t0 = System.nanoTime();
       p.destroy(); // SIGTERM
-      assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("ended after SIGTERM").isTrue();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("ended after SIGTERM").isTrue();
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("not after --lock-wait").isLessThan(Duration.ofSeconds(20));
       String stderr = Files.readString(err);
       assertThat(p.exitValue()).as(stderr).isEqualTo(ExitCodes.CANCELLED).isEqualTo(10);
@@ -112,12 +118,11 @@ class BinScriptIT {
   @Test
   void theProgressLineIsDrawnOnATerminalAndNowhereElse(@TempDir Path cwd) throws Exception {
     // script(1) runs the command on a pseudo-terminal, as a person at a shell would.
-    String line = String.join(" ", snapshotArgs(cwd).stream().map(a -> "'" + a + "'").toList());
+    String line = shellLine(snapshotArgs(cwd));
     // A small backup ends within one redraw (250 ms): the run waits for a lock the test holds for a
     // second, so that several redraws fall inside a phase whatever the machine's speed.
     Path ttyOut = cwd.resolve("tty");
-    String locked = String.join(" ", snapshotArgs(cwd, "--lock", "--lock-wait", "120s").stream()
-        .map(a -> "'" + a + "'").toList());
+    String locked = shellLine(snapshotArgs(cwd, "--lock", "--lock-wait", "120s"));
     int exit;
     try (EtcdClients clients = testClients()) {
       BackupLock held = holdLock(clients);
@@ -129,7 +134,7 @@ class BinScriptIT {
       } finally {
         held.close();
       }
-      assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).as("ended").isTrue();
+      assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("ended").isTrue();
       exit = p.exitValue();
     }
     String tty = Files.readString(ttyOut);
